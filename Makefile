@@ -1,0 +1,29 @@
+# motivic — set-up, demo run and tests on a fresh machine (Python 3.10+).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= all
+STAMP := $(VENV)/.motivic-installed
+
+.PHONY: run test lint clean-results help
+
+help:
+	@echo "make run   - set up .venv if missing, then run the demo workflow (snakemake --cores $(CORES))"
+	@echo "make test  - set up .venv if missing, then run the test suite"
+
+# torch==2.13.0 first, so that resolving the project's 'torch>=2.1' never pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean-results:
+	rm -rf results/*/ .snakemake

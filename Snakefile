@@ -1,0 +1,24 @@
+# motivic: motivic pattern classification of music audio, from raw recordings to result tables.
+# Arronte Alvarez & Gómez (2021), "Motivic Pattern Classification of Music Audio Signals
+# Combining Residual and LSTM Networks", IJIMAI.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/corpus.smk"
+include: "rules/pitch.smk"
+include: "rules/motifs.smk"
+include: "rules/features.smk"
+include: "rules/train.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        get_final_output(),
+    default_target: True

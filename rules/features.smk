@@ -1,0 +1,56 @@
+# Stages 4-6: motivic and control segments, log-mel HDF5 stores, the shared splits.
+
+
+rule select_segments:
+    input:
+        recordings="results/corpus/recordings.tsv",
+        occurrences="results/motifs/occurrences.tsv",
+        pitch=expand("results/pitch/{recording}.csv", recording=RECORDINGS),
+    output:
+        motivic="results/segments/motivic.tsv",
+        nonmotivic="results/segments/nonmotivic.tsv",
+    log:
+        "results/logs/select_segments/select_segments.log",
+    params:
+        cfg=cfg_slice("segments"),
+        min_gap_s=config["contour"]["min_gap_s"],
+    conda:
+        "../envs/audio.yaml"
+    script:
+        "../workflow_scripts/select_segments.py"
+
+
+rule build_mel_store:
+    input:
+        segments="results/segments/{dataset}.tsv",
+        recordings="results/corpus/recordings.tsv",
+        audio=[AUDIO[r] for r in RECORDINGS],
+    output:
+        "results/features/{feature_set}/{dataset}.h5",
+    log:
+        "results/logs/build_mel_store/{feature_set}-{dataset}.log",
+    params:
+        cfg=lambda wildcards: cfg_slice("features", wildcards.feature_set),
+        audio={r: AUDIO[r] for r in RECORDINGS},
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/audio.yaml"
+    script:
+        "../workflow_scripts/build_mel_store.py"
+
+
+rule split_segments:
+    input:
+        "results/segments/{dataset}.tsv",
+    output:
+        "results/splits/{dataset}/{split}.tsv",
+    log:
+        "results/logs/split_segments/{dataset}-{split}.log",
+    params:
+        cfg=cfg_slice("split"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/split_segments.py"

@@ -1,0 +1,41 @@
+"""Helpers shared by the workflow scripts (never imported by the library)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
+    """Send logging and stderr of this job to the rule's log file.
+
+    Returns the logger scripts use for their own messages.
+    """
+    log_path = snakemake.log[0] if len(snakemake.log) else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        stream = open(log_path, "w", buffering=1, encoding="utf-8")
+        sys.stderr = stream
+        handlers = [logging.StreamHandler(stream)]
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+    return logging.getLogger(f"motivic.workflow.{snakemake.rule}")
+
+
+def progress_bar(total: int, desc: str):
+    """A tqdm progress callback writing to the job log at a low refresh rate."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, file=sys.stderr, mininterval=10, ascii=True)
+
+    def advance(n: int = 1) -> None:
+        bar.update(n)
+        if bar.n >= bar.total:
+            bar.close()
+
+    return advance

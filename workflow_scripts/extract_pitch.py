@@ -1,0 +1,18 @@
+"""Rule extract_pitch: f0 of one recording → MIREX time,frequency CSV."""
+
+from _common import setup_logging
+
+from motivic.audio import load_audio
+from motivic.io import atomic_path
+from motivic.pitch import extract_pitch, write_pitch_csv
+
+log = setup_logging(snakemake)
+cfg = dict(snakemake.params.cfg)
+sr = cfg.pop("sr")
+y = load_audio(snakemake.input[0], sr=sr)
+track = extract_pitch(y, sr=sr, **cfg)
+log.info(
+    "%s: %d frames, %.1f%% voiced (%s)",
+    snakemake.input[0], len(track.times_s), 100 * track.voiced.mean(), cfg["method"],
+)
+write_pitch_csv(track, snakemake.output[0])

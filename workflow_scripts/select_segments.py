@@ -1,0 +1,29 @@
+"""Rule select_segments: motif occurrences ≥ min duration and the duration-matched control set."""
+
+import numpy as np
+import pandas as pd
+from _common import setup_logging
+
+from motivic import segments
+from motivic.corpus import load_recordings
+from motivic.io import atomic_path
+from motivic.pitch import load_pitch_csv
+
+log = setup_logging(snakemake)
+cfg = snakemake.params.cfg
+recordings = load_recordings(snakemake.input.recordings)
+occurrences = pd.read_csv(snakemake.input.occurrences, sep="\t", dtype={"pattern": str, "recording": str})
+motivic = segments.motif_segments(occurrences, recordings, min_duration_s=cfg["min_duration_s"])
+voiced = {}
+for recording, path in zip(recordings["recording"], snakemake.input.pitch):
+    track = load_pitch_csv(path)
+    voiced[recording] = segments.voiced_intervals(
+        track.times_s, track.f0_hz, min_gap_s=snakemake.params.min_gap_s
+    )
+control = segments.control_segments(
+    motivic, voiced, recordings, max_overlap=cfg["max_overlap"], rng=np.random.default_rng(cfg["seed"])
+)
+log.info("%d motivic segments, %d control segments", len(motivic), len(control))
+for table, path in ((motivic, snakemake.output.motivic), (control, snakemake.output.nonmotivic)):
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False)
