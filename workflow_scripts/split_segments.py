@@ -12,4 +12,4 @@ split = segments.assign_splits(
     segs, strategy=snakemake.wildcards.split, fractions=tuple(cfg["fractions"]), seed=cfg["seed"]
 )
 log.info("split %s: %s", snakemake.wildcards.split, split.value_counts().to_dict())
-segments.write_split(segs["segment_id"], split, snakemake.output[0])
+segments.write_split(segs, split, snakemake.output[0])
