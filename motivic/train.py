@@ -1,0 +1,741 @@
+"""Training loop, configuration, checkpoints and prediction.
+
+The optimisation follows Arronte Alvarez & Gómez (2021): Adam, cross-entropy
+on logits, batches of 20, the checkpoint with the best validation score kept.
+Added for robustness: a ``ReduceLROnPlateau`` schedule, early stopping,
+mixed precision on CUDA, and a *last* checkpoint that lets an interrupted run
+continue where it stopped.
+
+Determinism
+-----------
+``fit`` reseeds torch's global generator at the start of every epoch from
+``(cfg.seed, epoch)`` inside :func:`torch.random.fork_rng` (the caller's
+generator state is restored afterwards), and the data order comes from the
+seeded samplers of :mod:`motivic.datasets`. A run resumed from the last
+checkpoint therefore repeats the epochs of an uninterrupted run exactly. With
+``cfg.deterministic`` (default) ``torch.use_deterministic_algorithms(True,
+warn_only=True)`` is on during training and ``cudnn.benchmark`` off; on CPU this
+gives bit-identical weights for a fixed seed. On CUDA some kernels (atomics in
+cuDNN/cuBLAS backward passes; cuBLAS also wants ``CUBLAS_WORKSPACE_CONFIG``)
+have no deterministic variant, so runs agree only to floating-point noise
+there; torch warns about such kernels instead of failing.
+
+Checkpoints
+-----------
+Plain dicts loaded with ``torch.load(weights_only=True)``: ``model`` (registry
+name), ``model_kwargs``, ``feature_params``, ``label_names``, ``state_dict``,
+``epoch``, ``metrics``, ``config``. The last checkpoint
+(:func:`last_checkpoint_path`) adds ``optimizer``, ``scheduler``, ``scaler``,
+``history``, ``best_score``, ``best_epoch``, ``bad_epochs`` and
+``stopped_early``. Both are written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import MotivicError
+from .evaluate import classification_metrics
+from .io import atomic_path
+
+__all__ = [
+    "SELECT_METRICS",
+    "TrainConfig",
+    "TrainHistory",
+    "check_feature_params",
+    "fit",
+    "last_checkpoint_path",
+    "load_checkpoint",
+    "model_from_checkpoint",
+    "predict",
+    "resolve_device",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Checkpoint-selection metrics and whether larger is better.
+SELECT_METRICS = {"accuracy": "max", "f1": "max", "auc": "max", "loss": "min"}
+
+#: Config keys that may change between an interrupted run and its continuation.
+_RESUMABLE_KEYS = ("epochs", "num_workers", "device")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (the ``training:`` config section).
+
+    Attributes
+    ----------
+    epochs : int >= 1
+        Maximum number of epochs.
+    batch_size : int >= 1
+        Batch size (20 in the paper).
+    learning_rate : float > 0
+        Adam learning rate.
+    weight_decay : float >= 0
+        Adam weight decay (L2).
+    patience : int >= 1
+        Stop after this many epochs without a better validation score.
+    lr_patience : int >= 0
+        ``ReduceLROnPlateau`` patience in epochs.
+    lr_factor : float in (0, 1]
+        Learning-rate multiplier on a plateau (1 disables the schedule).
+    min_lr : float >= 0
+        Smallest learning rate.
+    seed : int >= 0
+        Seeds batch order and per-epoch torch randomness (dropout).
+    device : {"auto", "cpu", "cuda"}
+        ``auto``: CUDA when available.
+    crop_to_batch : bool
+        Crop batches to their longest valid length (see :mod:`motivic.datasets`).
+    min_frames : int >= 1
+        Shortest cropped batch.
+    num_workers : int >= 0
+        DataLoader worker processes.
+    select_metric : {"accuracy", "f1", "auc", "loss"}
+        Validation metric for the best checkpoint, early stopping and the schedule.
+    amp : {"auto", "on", "off"} or bool
+        Mixed precision (float16 autocast + gradient scaling); ``auto``: on for CUDA.
+        Never used on CPU.
+    deterministic : bool
+        Deterministic algorithms during training (see the module notes).
+    """
+
+    epochs: int = 40
+    batch_size: int = 20
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 10
+    lr_patience: int = 5
+    lr_factor: float = 0.5
+    min_lr: float = 1e-6
+    seed: int = 0
+    device: str = "auto"
+    crop_to_batch: bool = True
+    min_frames: int = 32
+    num_workers: int = 0
+    select_metric: str = "accuracy"
+    amp: str | bool = "auto"
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("epochs", self.epochs >= 1, ">= 1"),
+            ("batch_size", self.batch_size >= 1, ">= 1"),
+            ("learning_rate", self.learning_rate > 0, "> 0"),
+            ("weight_decay", self.weight_decay >= 0, ">= 0"),
+            ("patience", self.patience >= 1, ">= 1"),
+            ("lr_patience", self.lr_patience >= 0, ">= 0"),
+            ("lr_factor", 0 < self.lr_factor <= 1, "in (0, 1]"),
+            ("min_lr", self.min_lr >= 0, ">= 0"),
+            ("seed", self.seed >= 0, ">= 0"),
+            ("min_frames", self.min_frames >= 1, ">= 1"),
+            ("num_workers", self.num_workers >= 0, ">= 0"),
+            (
+                "device",
+                self.device in ("auto", "cpu", "cuda") or str(self.device).startswith("cuda:"),
+                "one of auto, cpu, cuda",
+            ),
+            (
+                "select_metric",
+                self.select_metric in SELECT_METRICS,
+                f"one of {', '.join(SELECT_METRICS)}",
+            ),
+            ("amp", self.amp in ("auto", "on", "off", True, False), "one of auto, on, off"),
+        ]
+        for name, ok, constraint in checks:
+            if not ok:
+                raise MotivicError(f"training.{name}={getattr(self, name)!r} must be {constraint}")
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> TrainConfig:
+        """Build from a config mapping; unknown keys raise :class:`MotivicError`."""
+        d = dict(d or {})
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise MotivicError(f"training: unknown keys {unknown}; valid keys are {sorted(names)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        """Plain dict of the fields."""
+        return dataclasses.asdict(self)
+
+
+_HISTORY_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "val_f1",
+    "val_auc",
+    "lr",
+    "seconds",
+)
+
+
+@dataclass
+class TrainHistory:
+    """Per-epoch record of a :func:`fit` run (including epochs before a resume).
+
+    Attributes
+    ----------
+    epoch, train_loss, val_loss, val_accuracy, val_f1, val_auc, lr, seconds : list
+        One entry per epoch; ``lr`` is the rate used during the epoch.
+    best_epoch : int
+        Epoch of the best checkpoint (0 if none yet).
+    best_score : float
+        Its ``select_metric`` value.
+    select_metric : str
+    start_epoch : int
+        First epoch trained by the call that returned this history
+        (``> 1`` after a resume; ``len(epoch) + 1`` if nothing was left to do).
+    stopped_early : bool
+    """
+
+    epoch: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    val_f1: list = field(default_factory=list)
+    val_auc: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    best_epoch: int = 0
+    best_score: float = float("nan")
+    select_metric: str = "accuracy"
+    start_epoch: int = 1
+    stopped_early: bool = False
+
+    def append(self, row: dict) -> None:
+        """Add one epoch (a dict with every column)."""
+        for name in _HISTORY_COLUMNS:
+            getattr(self, name).append(row[name])
+
+    def to_frame(self):
+        """The per-epoch columns as a pandas DataFrame (one row per epoch)."""
+        import pandas as pd
+
+        return pd.DataFrame({name: getattr(self, name) for name in _HISTORY_COLUMNS})
+
+    def to_dict(self) -> dict:
+        """Plain dict (safe for ``torch.load(weights_only=True)``)."""
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainHistory:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """Map ``"auto"`` / ``"cpu"`` / ``"cuda"`` (or ``"cuda:N"``) to a device.
+
+    Raises
+    ------
+    MotivicError
+        If CUDA is requested but not available, or the name is unknown.
+    """
+    name = str(name)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise MotivicError(
+                f"training.device={name!r} but CUDA is not available; use 'auto' or 'cpu'"
+            )
+        return torch.device(name)
+    raise MotivicError(f"training.device={name!r} must be one of auto, cpu, cuda")
+
+
+def last_checkpoint_path(checkpoint_path: str | Path) -> Path:
+    """Path of the resumable last checkpoint beside the best one: ``model.pt`` → ``model.last.pt``."""
+    path = Path(checkpoint_path)
+    return path.with_name(f"{path.stem}.last{path.suffix or '.pt'}")
+
+
+def _plain(obj: Any) -> Any:
+    """Convert to types ``torch.load(weights_only=True)`` accepts (no numpy, no paths)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def _save(obj: dict, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """Load a checkpoint dict on the CPU with ``weights_only=True``.
+
+    Raises
+    ------
+    MotivicError
+        If the file is missing or lacks the keys of a checkpoint.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MotivicError(f"checkpoint {path} does not exist")
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    required = ("model", "model_kwargs", "label_names", "state_dict", "epoch")
+    missing = [k for k in required if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise MotivicError(
+            f"checkpoint {path} lacks keys {missing}; was it written by motivic.train.fit?"
+        )
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict, build: Callable[..., nn.Module]) -> nn.Module:
+    """Rebuild the model of a checkpoint and load its weights (eval mode, CPU).
+
+    Parameters
+    ----------
+    ckpt : dict
+        From :func:`load_checkpoint`.
+    build : callable
+        ``build(name, n_classes, **model_kwargs)``, e.g. ``motivic.models.build``.
+    """
+    kwargs = dict(ckpt["model_kwargs"])
+    n_classes = len(ckpt["label_names"])
+    if kwargs.pop("n_classes", n_classes) != n_classes:
+        raise MotivicError(
+            f"checkpoint model_kwargs.n_classes differs from its {n_classes} label_names"
+        )
+    model = build(ckpt["model"], n_classes, **kwargs)
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval()
+
+
+def check_feature_params(ckpt: dict, params: dict, *, source: str = "store") -> None:
+    """Raise :class:`MotivicError` naming the first feature parameter that differs.
+
+    Compares the checkpoint's ``feature_params`` with ``params`` (e.g. a
+    store's attributes) on the keys the checkpoint records.
+    """
+    params = _plain(dict(params))
+    for key, value in sorted(ckpt.get("feature_params", {}).items()):
+        if key in params and params[key] != value:
+            raise MotivicError(
+                f"feature parameter {key}: checkpoint has {value!r}, {source} has "
+                f"{params[key]!r}; rebuild the features or retrain the model"
+            )
+
+
+def _amp_enabled(cfg: TrainConfig, device: torch.device) -> bool:
+    return device.type == "cuda" and cfg.amp in ("auto", "on", True)
+
+
+@contextlib.contextmanager
+def _deterministic(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    previous = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.backends.cudnn.benchmark,
+    )
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous[0], warn_only=previous[1])
+        torch.backends.cudnn.benchmark = previous[2]
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0] % 2**63)
+
+
+def _set_epoch(loader, epoch: int) -> None:
+    for obj in (
+        getattr(loader, "batch_sampler", None),
+        getattr(loader, "sampler", None),
+        getattr(loader, "dataset", None),
+    ):
+        if hasattr(obj, "set_epoch"):
+            obj.set_epoch(epoch)
+
+
+def _batch_xy(batch, device: torch.device):
+    x = batch[0]
+    y = batch[2] if len(batch) > 2 else batch[1]
+    return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+
+def _train_epoch(model, loader, optimizer, scaler, loss_fn, device, use_amp) -> float:
+    model.train()
+    total, count = 0.0, 0
+    for batch in loader:
+        x, y = _batch_xy(batch, device)
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            loss = loss_fn(model(x), y)
+        if not torch.isfinite(loss):
+            raise MotivicError(f"training loss became {loss.item()}; lower training.learning_rate")
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        total += float(loss.detach()) * y.shape[0]
+        count += y.shape[0]
+    if not count:
+        raise MotivicError("the training loader yielded no samples")
+    return total / count
+
+
+@torch.no_grad()
+def _forward_all(model, loader, device, use_amp):
+    """Logits (float32, CPU), labels and positions of every batch, in loader order."""
+    model.eval()
+    logits, labels, positions = [], [], []
+    for batch in loader:
+        x, y = _batch_xy(batch, device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            out = model(x)
+        logits.append(out.float().cpu())
+        labels.append(y.cpu())
+        positions.append(batch[3] if len(batch) > 3 else torch.arange(len(y)))
+    if not logits:
+        raise MotivicError("the evaluation loader yielded no samples")
+    return torch.cat(logits), torch.cat(labels), torch.cat(positions)
+
+
+def _validate(model, loader, device, use_amp, loss_fn) -> dict:
+    logits, labels, _ = _forward_all(model, loader, device, use_amp)
+    probs = torch.softmax(logits, dim=1).numpy()
+    with (
+        warnings.catch_warnings()
+    ):  # absent validation classes: warned once by evaluation, not per epoch
+        warnings.simplefilter("ignore")
+        metrics = classification_metrics(labels.numpy(), probs, n_classes=probs.shape[1])
+    return {
+        "loss": float(loss_fn(logits, labels)),
+        "accuracy": metrics["accuracy"],
+        "f1": metrics["f1"],
+        "auc": metrics["auc"],
+    }
+
+
+def _is_better(score: float, best: float, mode: str) -> bool:
+    if math.isnan(score):
+        return False
+    if math.isnan(best):
+        return True
+    return score > best if mode == "max" else score < best
+
+
+@dataclass
+class _State:
+    history: TrainHistory
+    bad_epochs: int = 0
+
+
+def _identity(
+    model_name, model_kwargs, feature_params, label_names, cfg, train_loader, val_loader
+) -> dict:
+    config = {k: v for k, v in cfg.to_dict().items() if k not in _RESUMABLE_KEYS}
+    data = {"n_train": _n_items(train_loader), "n_val": _n_items(val_loader)}
+    return _plain(
+        {
+            "model": model_name,
+            "model_kwargs": dict(model_kwargs or {}),
+            "feature_params": dict(feature_params or {}),
+            "label_names": [str(x) for x in label_names],
+            "config": config,
+            "data": data,
+        }
+    )
+
+
+def _n_items(loader) -> int:
+    dataset = getattr(loader, "dataset", None)
+    return len(dataset) if dataset is not None and hasattr(dataset, "__len__") else -1
+
+
+def _try_resume(last_path, identity, model, optimizer, scheduler, scaler) -> _State | None:
+    ckpt = torch.load(last_path, map_location="cpu", weights_only=True)
+    for key, value in identity.items():
+        if ckpt.get(key) != value:
+            logger.warning(
+                "not resuming from %s: its %s differs from this run's; starting over",
+                last_path,
+                key,
+            )
+            return None
+    model.load_state_dict(ckpt["state_dict"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    scheduler.load_state_dict(ckpt["scheduler"])
+    if scaler.is_enabled() and ckpt.get("scaler"):
+        scaler.load_state_dict(ckpt["scaler"])
+    history = TrainHistory.from_dict(ckpt["history"])
+    logger.info(
+        "resuming from %s after epoch %d (best epoch %d)",
+        last_path,
+        ckpt["epoch"],
+        history.best_epoch,
+    )
+    return _State(history=history, bad_epochs=int(ckpt["bad_epochs"]))
+
+
+def _checkpoint(identity, model, epoch, metrics) -> dict:
+    ckpt = dict(identity)
+    ckpt.update(state_dict=model.state_dict(), epoch=int(epoch), metrics=_plain(metrics))
+    return ckpt
+
+
+def fit(
+    model: nn.Module,
+    train_loader,
+    val_loader,
+    cfg: TrainConfig,
+    *,
+    device: torch.device | str,
+    checkpoint_path: str | Path,
+    model_name: str,
+    model_kwargs: dict | None = None,
+    feature_params: dict | None = None,
+    label_names: Sequence[str],
+    resume: bool = True,
+    progress: Callable[[dict], None] | None = None,
+) -> TrainHistory:
+    """Train ``model``; keep the best checkpoint by validation score and a resumable last one.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps ``[batch, 1, n_mels, n_frames]`` to logits ``[batch, n_classes]``.
+    train_loader, val_loader : iterable of batches
+        Batches ``(x, valid_frames, labels, positions)`` as from
+        :func:`motivic.datasets.make_loader` (``(x, labels)`` also works).
+        ``set_epoch(epoch)`` is called on their batch sampler/sampler/dataset when present.
+    cfg : TrainConfig
+    device : torch.device or str
+        From :func:`resolve_device`.
+    checkpoint_path : path
+        Best checkpoint; the last one goes to :func:`last_checkpoint_path`.
+    model_name, model_kwargs : str, dict
+        Registry name and options, stored so :func:`model_from_checkpoint` can rebuild the model.
+    feature_params : dict
+        Parameters of the log-mel store, stored for :func:`check_feature_params`.
+    label_names : sequence of str [shape=(n_classes,)]
+        Label of each class number.
+    resume : bool
+        Continue from an existing last checkpoint when it was written with the
+        same model, options, features, labels, data sizes and configuration
+        (``epochs``, ``num_workers`` and ``device`` may differ); otherwise start over.
+    progress : callable or None
+        Called after each epoch with that epoch's history row (a dict).
+
+    Returns
+    -------
+    history : TrainHistory
+    """
+    device = torch.device(device)
+    checkpoint_path = Path(checkpoint_path)
+    last_path = last_checkpoint_path(checkpoint_path)
+    model.to(device)
+    use_amp = _amp_enabled(cfg, device)
+    mode = SELECT_METRICS[cfg.select_metric]
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode=mode, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
+    )
+    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+    identity = _identity(
+        model_name, model_kwargs, feature_params, label_names, cfg, train_loader, val_loader
+    )
+    state = None
+    if resume and last_path.exists():
+        state = _try_resume(last_path, identity, model, optimizer, scheduler, scaler)
+    if state is None:
+        state = _State(history=TrainHistory(select_metric=cfg.select_metric))
+    history = state.history
+    history.start_epoch = len(history.epoch) + 1
+    if history.stopped_early or history.start_epoch > cfg.epochs:
+        logger.info(
+            "nothing to train: %d epochs done%s",
+            len(history.epoch),
+            " (stopped early)" if history.stopped_early else "",
+        )
+        return history
+    logger.info(
+        "training %s on %s for up to %d epochs (amp=%s, select=%s)",
+        model_name,
+        device,
+        cfg.epochs,
+        use_amp,
+        cfg.select_metric,
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    rng_devices = (
+        [device.index if device.index is not None else torch.cuda.current_device()]
+        if device.type == "cuda"
+        else []
+    )
+    with _deterministic(cfg.deterministic), torch.random.fork_rng(devices=rng_devices):
+        for epoch in range(history.start_epoch, cfg.epochs + 1):
+            stop = _run_epoch(
+                epoch,
+                model,
+                train_loader,
+                val_loader,
+                cfg,
+                state,
+                device,
+                use_amp,
+                optimizer,
+                scheduler,
+                scaler,
+                loss_fn,
+                identity,
+                checkpoint_path,
+                last_path,
+                progress,
+            )
+            if stop:
+                break
+    return history
+
+
+def _run_epoch(
+    epoch,
+    model,
+    train_loader,
+    val_loader,
+    cfg,
+    state,
+    device,
+    use_amp,
+    optimizer,
+    scheduler,
+    scaler,
+    loss_fn,
+    identity,
+    checkpoint_path,
+    last_path,
+    progress,
+) -> bool:
+    """One epoch: train, validate, schedule, checkpoint; return whether to stop early."""
+    history = state.history
+    torch.manual_seed(_epoch_seed(cfg.seed, epoch))
+    _set_epoch(train_loader, epoch)
+    _set_epoch(val_loader, epoch)
+    lr = optimizer.param_groups[0]["lr"]
+    start = time.perf_counter()
+    train_loss = _train_epoch(model, train_loader, optimizer, scaler, loss_fn, device, use_amp)
+    val = _validate(model, val_loader, device, use_amp, loss_fn)
+    score = val[cfg.select_metric]
+    scheduler.step(score)
+    row = {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val["loss"],
+        "val_accuracy": val["accuracy"],
+        "val_f1": val["f1"],
+        "val_auc": val["auc"],
+        "lr": lr,
+        "seconds": time.perf_counter() - start,
+    }
+    history.append(row)
+    improved = _is_better(score, history.best_score, SELECT_METRICS[cfg.select_metric])
+    if improved:
+        history.best_epoch, history.best_score = epoch, float(score)
+        state.bad_epochs = 0
+        _save(
+            _checkpoint(identity, model, epoch, {f"val_{k}": v for k, v in val.items()}),
+            checkpoint_path,
+        )
+    else:
+        state.bad_epochs += 1
+    stop = state.bad_epochs >= cfg.patience
+    history.stopped_early = stop
+    last = _checkpoint(identity, model, epoch, {f"val_{k}": v for k, v in val.items()})
+    last.update(
+        optimizer=optimizer.state_dict(),
+        scheduler=_plain(scheduler.state_dict()),
+        scaler=scaler.state_dict() if scaler.is_enabled() else {},
+        history=history.to_dict(),
+        best_score=history.best_score,
+        best_epoch=history.best_epoch,
+        bad_epochs=state.bad_epochs,
+        stopped_early=stop,
+    )
+    _save(last, last_path)
+    logger.info(
+        "epoch %d/%d train_loss=%.4f val_loss=%.4f val_accuracy=%.4f lr=%.2e %.1fs%s",
+        epoch,
+        cfg.epochs,
+        train_loss,
+        val["loss"],
+        val["accuracy"],
+        lr,
+        row["seconds"],
+        " (best)" if improved else "",
+    )
+    if progress is not None:
+        progress(dict(row))
+    if stop:
+        logger.info(
+            "early stopping after %d epochs without improvement (best epoch %d)",
+            state.bad_epochs,
+            history.best_epoch,
+        )
+    return stop
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module, loader, *, device: torch.device | str, amp: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities of every item of ``loader``.
+
+    Parameters
+    ----------
+    model : nn.Module
+    loader : iterable of ``(x, valid_frames, labels, positions)`` batches
+    device : torch.device or str
+    amp : bool or None
+        float16 autocast; ``None``: on for CUDA.
+
+    Returns
+    -------
+    probs : np.ndarray [shape=(n, n_classes), dtype=float32]
+        Softmax of the logits, rows sorted by position.
+    positions : np.ndarray [shape=(n,), dtype=int64]
+        Dataset position of each row (ascending).
+    """
+    device = torch.device(device)
+    use_amp = device.type == "cuda" if amp is None else bool(amp) and device.type == "cuda"
+    model.to(device)
+    logits, _, positions = _forward_all(model, loader, device, use_amp)
+    order = torch.argsort(positions)
+    probs = torch.softmax(logits[order], dim=1).numpy().astype(np.float32)
+    return probs, positions[order].numpy().astype(np.int64)

@@ -1,0 +1,243 @@
+"""Tests for motivic.augment: SpecAugment masks and class-dependent augmentation plans."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from motivic.augment import (
+    SpecAugment,
+    augmentation_plan,
+    frequency_mask,
+    spec_augment,
+    time_mask,
+)
+from motivic.errors import MotivicError
+
+
+def _mel(n_mels=16, n_frames=30, valid=20, seed=0):
+    """Random spectrogram whose padding (frames >= valid) is zero."""
+    mel = np.random.default_rng(seed).normal(size=(n_mels, n_frames)).astype(np.float32)
+    mel[:, valid:] = 0.0
+    return mel
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a boolean vector."""
+    padded = np.concatenate([[False], flags, [False]]).astype(int)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def test_frequency_mask_masks_one_band_inside_valid_frames():
+    mel = _mel()
+    original = mel.copy()
+    masked_any = False
+    for seed in range(20):
+        out = frequency_mask(mel, rng=np.random.default_rng(seed), max_bands=5, valid_frames=20)
+        changed = out != mel
+        assert not changed[:, 20:].any()  # padding untouched
+        rows = changed.any(axis=1)
+        runs = _runs(rows)
+        assert len(runs) <= 1
+        if runs:
+            masked_any = True
+            start, stop = runs[0]
+            assert stop - start <= 5
+            assert changed[start:stop, :20].all()  # the whole band over the valid frames
+            np.testing.assert_allclose(out[start:stop, :20], mel[:, :20].mean(), rtol=1e-6)
+    assert masked_any
+    np.testing.assert_array_equal(mel, original)  # pure
+
+
+def test_time_mask_stays_inside_valid_frames():
+    mel = _mel(valid=12)
+    widths = []
+    for seed in range(30):
+        out = time_mask(mel, 12, rng=np.random.default_rng(seed), max_frames=8, fill_value=-5.0)
+        cols = (out == -5.0).all(axis=0)
+        runs = _runs(cols)
+        assert len(runs) <= 1
+        for start, stop in runs:
+            assert stop <= 12
+            widths.append(stop - start)
+        assert not (out[:, 12:] == -5.0).any()
+    assert max(widths) <= 8 and max(widths) >= 4  # uses the allowed range
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_mels=st.integers(1, 12),
+    n_frames=st.integers(1, 25),
+    data=st.data(),
+)
+def test_masks_never_leave_valid_region_property(n_mels, n_frames, data):
+    valid = data.draw(st.integers(0, n_frames))
+    max_bands = data.draw(st.integers(0, 20))
+    max_frames = data.draw(st.integers(0, 30))
+    seed = data.draw(st.integers(0, 2**16))
+    mel = _mel(n_mels, n_frames, valid, seed) + 10.0  # no cell equals the fill value
+    out = spec_augment(
+        mel,
+        valid,
+        rng=np.random.default_rng(seed),
+        policy="both",
+        freq_mask_bands=max_bands,
+        time_mask_frames=max_frames,
+        fill_value=0.5,
+    )
+    masked = out == 0.5
+    assert not masked[:, valid:].any()
+    assert out.shape == mel.shape and out.dtype == mel.dtype
+    assert masked.all(axis=0).sum() <= max_frames or masked.any(axis=1).sum() <= max_bands
+
+
+def test_spec_augment_is_reproducible_and_policy_dependent():
+    mel = _mel()
+    a = spec_augment(
+        mel, 20, rng=np.random.default_rng(3), policy="both", freq_mask_bands=4, time_mask_frames=5
+    )
+    b = spec_augment(
+        mel, 20, rng=np.random.default_rng(3), policy="both", freq_mask_bands=4, time_mask_frames=5
+    )
+    np.testing.assert_array_equal(a, b)
+    none = spec_augment(mel, 20, rng=np.random.default_rng(3), policy="none")
+    np.testing.assert_array_equal(none, mel)
+    assert none is not mel
+    freq = spec_augment(
+        mel,
+        20,
+        rng=np.random.default_rng(1),
+        policy="frequency",
+        freq_mask_bands=16,
+        fill_value=99.0,
+    )
+    assert (
+        not (freq == 99.0).all(axis=0)[:20].any() or (freq == 99.0).all()
+    )  # whole bands, not frames
+    time = spec_augment(
+        mel, 20, rng=np.random.default_rng(1), policy="time", time_mask_frames=20, fill_value=99.0
+    )
+    cols = (time == 99.0).all(axis=0)
+    assert ((time == 99.0).any(axis=0) == cols).all()  # whole frames only
+
+
+def test_spec_augment_callable_matches_function():
+    mel = _mel()
+    aug = SpecAugment(policy="both", freq_mask_bands=3, time_mask_frames=4)
+    expected = spec_augment(
+        mel, 20, rng=np.random.default_rng(9), policy="both", freq_mask_bands=3, time_mask_frames=4
+    )
+    np.testing.assert_array_equal(aug(mel, 20, np.random.default_rng(9)), expected)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda m: spec_augment(m, 5, rng=np.random.default_rng(0), policy="warp"), "policy"),
+        (lambda m: frequency_mask(m, rng=np.random.default_rng(0), max_bands=-1), "max_bands"),
+        (lambda m: time_mask(m, 5, rng=np.random.default_rng(0), max_frames=-2), "max_frames"),
+        (lambda m: time_mask(m, -1, rng=np.random.default_rng(0), max_frames=2), "valid_frames"),
+        (lambda m: SpecAugment(policy="both", n_time_masks=-1), "n_time_masks"),
+        (lambda m: frequency_mask(m[0], rng=np.random.default_rng(0), max_bands=1), "shape"),
+    ],
+)
+def test_bad_arguments_raise(call, match):
+    with pytest.raises(MotivicError, match=match):
+        call(_mel())
+
+
+def _plan_counts_reference(labels, minority_copies, fraction):
+    """Copies per class from the documented rule."""
+    counts = Counter(labels)
+    n_max = max(counts.values())
+    out = {}
+    for c, n in counts.items():
+        k = min(minority_copies, math.floor(n_max / n) - 1)
+        out[c] = n * k if k >= 1 else round(fraction * n)
+    return out
+
+
+def test_augmentation_plan_counts_follow_rule():
+    labels = ["a"] * 12 + ["b"] * 3 + ["c"] * 6 + ["d"] * 2
+    plan = augmentation_plan(
+        labels, policy="both", rng=np.random.default_rng(0), minority_copies=3, fraction=0.5
+    )
+    per_class = Counter(labels[p] for p, _ in plan)
+    assert dict(per_class) == {"a": 6, "b": 9, "c": 6, "d": 6}
+    assert per_class == Counter(_plan_counts_reference(labels, 3, 0.5))
+    per_position = Counter(p for p, _ in plan)
+    assert all(per_position[p] == 3 for p in range(12, 15))  # every b sample: 3 copies
+    assert all(per_position[p] == 1 for p in range(15, 21))  # every c sample: 1 copy
+    assert all(per_position[p] <= 1 for p in range(12))  # a: at most one copy
+    assert [p for p, _ in plan] == sorted(p for p, _ in plan)
+    assert {pol for _, pol in plan} == {"both"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 15), min_size=1, max_size=5),
+    copies=st.integers(1, 4),
+    fraction=st.floats(0, 1),
+    seed=st.integers(0, 1000),
+)
+def test_augmentation_plan_matches_reference_property(sizes, copies, fraction, seed):
+    labels = [f"c{i}" for i, n in enumerate(sizes) for _ in range(n)]
+    plan = augmentation_plan(
+        labels,
+        policy="time",
+        rng=np.random.default_rng(seed),
+        minority_copies=copies,
+        fraction=fraction,
+    )
+    counts = Counter(labels[p] for p, _ in plan)
+    expected = {c: n for c, n in _plan_counts_reference(labels, copies, fraction).items() if n}
+    assert dict(counts) == expected
+    # a small class never overtakes the largest one
+    n_max = max(sizes)
+    assert all(sizes[int(c[1:])] + counts[c] <= max(n_max, sizes[int(c[1:])] * 2) for c in counts)
+
+
+def test_augmentation_plan_alternates_policies_and_is_reproducible():
+    labels = [0] * 8 + [1] * 2
+    plan = augmentation_plan(
+        labels,
+        policy=("frequency", "time"),
+        rng=np.random.default_rng(1),
+        minority_copies=3,
+        fraction=0.25,
+    )
+    copies_of_8 = [pol for p, pol in plan if p == 8]
+    assert copies_of_8 == ["frequency", "time", "frequency"]
+    again = augmentation_plan(
+        labels,
+        policy=("frequency", "time"),
+        rng=np.random.default_rng(1),
+        minority_copies=3,
+        fraction=0.25,
+    )
+    assert plan == again
+    other = [
+        augmentation_plan(labels, policy="time", rng=np.random.default_rng(s), fraction=0.25)
+        for s in range(10)
+    ]
+    assert len({tuple(p) for p in other}) > 1  # the majority-class subset depends on rng
+    assert augmentation_plan(labels, policy="none", rng=np.random.default_rng(0)) == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"policy": "mix"}, "policy"),
+        ({"policy": "time", "minority_copies": 0}, "minority_copies"),
+        ({"policy": "time", "fraction": 1.5}, "fraction"),
+    ],
+)
+def test_augmentation_plan_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(MotivicError, match=match):
+        augmentation_plan([0, 1, 1], rng=np.random.default_rng(0), **kwargs)

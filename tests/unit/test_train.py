@@ -1,0 +1,280 @@
+"""Tests for motivic.train: config, fit (best/last checkpoints, resume, early stopping), predict."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+from torch import nn
+
+from motivic.augment import SpecAugment
+from motivic.datasets import MelDataset, label_index, make_loader
+from motivic.errors import MotivicError
+from motivic.train import (
+    TrainConfig,
+    check_feature_params,
+    fit,
+    last_checkpoint_path,
+    load_checkpoint,
+    model_from_checkpoint,
+    predict,
+    resolve_device,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+N_MELS, N_FRAMES, N_CLASSES = 8, 16, 3
+FEATURES = {"n_mels": N_MELS, "n_frames": N_FRAMES, "hop_s": 0.025}
+
+
+class TinyNet(nn.Module):
+    """conv → ReLU → mean over time → dropout → linear; any number of frames."""
+
+    def __init__(self, n_classes: int, channels: int = 4, dropout: float = 0.2):
+        super().__init__()
+        self.conv = nn.Conv2d(1, channels, 3, padding=1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(channels * N_MELS, n_classes)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x)).mean(dim=3).flatten(1)
+        return self.fc(self.drop(h))
+
+
+def build(name, n_classes, **options):
+    assert name == "tiny"
+    return TinyNet(n_classes, **options)
+
+
+class MemStore:
+    """In-memory MelStore stand-in."""
+
+    def __init__(self, mel, valid, labels):
+        self.mel, self.valid = mel, valid
+        self.index = pd.DataFrame({"label": labels})
+
+    def __len__(self):
+        return len(self.mel)
+
+    def read(self, i):
+        return self.mel[i], int(self.valid[i])
+
+
+def separable_store(n=60, seed=0):
+    """Class k lights up mel bands 2k and 2k + 1 over the valid frames."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([f"class{i % N_CLASSES}" for i in range(n)])
+    valid = rng.integers(4, N_FRAMES + 1, size=n)
+    mel = rng.normal(size=(n, N_MELS, N_FRAMES)).astype(np.float32)
+    for i in range(n):
+        k = i % N_CLASSES
+        mel[i, 2 * k : 2 * k + 2] += 2.0
+        mel[i, :, valid[i] :] = 0.0
+    return MemStore(mel, valid, labels)
+
+
+def loaders(store, cfg, *, augment=None):
+    mapping = label_index(store.index["label"])
+    train = MelDataset(store, range(36), label_to_index=mapping, augment=augment, seed=2)
+    val = MelDataset(store, range(36, 60), label_to_index=mapping)
+    kw = {
+        "batch_size": cfg.batch_size,
+        "crop": cfg.crop_to_batch,
+        "min_frames": 4,
+        "num_workers": cfg.num_workers,
+    }
+    return (
+        make_loader(train, shuffle=True, seed=cfg.seed, **kw),
+        make_loader(val, shuffle=False, seed=cfg.seed, **kw),
+        sorted(mapping),
+    )
+
+
+def run_fit(tmp_path, cfg, *, init_seed=0, augment=None, resume=True, name="model.pt"):
+    store = separable_store()
+    train, val, labels = loaders(store, cfg, augment=augment)
+    torch.manual_seed(init_seed)
+    model = build("tiny", len(labels), channels=4)
+    rng_before = torch.get_rng_state()
+    history = fit(
+        model,
+        train,
+        val,
+        cfg,
+        device="cpu",
+        checkpoint_path=tmp_path / name,
+        model_name="tiny",
+        model_kwargs={"channels": 4},
+        feature_params=FEATURES,
+        label_names=labels,
+        resume=resume,
+    )
+    assert torch.equal(rng_before, torch.get_rng_state())  # the caller's generator is untouched
+    return model, history
+
+
+def test_train_config_from_dict_and_validation():
+    cfg = TrainConfig.from_dict({"epochs": 3, "learning_rate": 0.01})
+    assert cfg.epochs == 3 and cfg.batch_size == 20 and cfg.learning_rate == 0.01
+    with pytest.raises(MotivicError, match="epoch_count"):
+        TrainConfig.from_dict({"epoch_count": 3})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.epochs = 4
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("epochs", 0),
+        ("batch_size", 0),
+        ("learning_rate", 0.0),
+        ("patience", 0),
+        ("lr_factor", 1.5),
+        ("device", "tpu"),
+        ("select_metric", "pr_auc"),
+        ("amp", "maybe"),
+        ("num_workers", -1),
+    ],
+)
+def test_train_config_rejects_bad_values(key, value):
+    with pytest.raises(MotivicError, match=f"training.{key}"):
+        TrainConfig.from_dict({key: value})
+
+
+def test_train_config_accepts_config_yaml_and_matches_schema_defaults():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    TrainConfig.from_dict(config["training"])
+    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
+    props = schema["properties"]["training"]["properties"]
+    defaults = TrainConfig()
+    for key, spec in props.items():
+        if "default" in spec:
+            assert getattr(defaults, key) == spec["default"], key
+
+
+def test_resolve_device():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(MotivicError, match="device"):
+        resolve_device("quantum")
+    if not torch.cuda.is_available():
+        with pytest.raises(MotivicError, match="CUDA"):
+            resolve_device("cuda")
+
+
+def test_fit_learns_separable_problem_and_writes_checkpoints(tmp_path):
+    cfg = TrainConfig(epochs=8, batch_size=6, learning_rate=0.02, seed=1, patience=8)
+    _, history = run_fit(tmp_path, cfg)
+    assert not torch.are_deterministic_algorithms_enabled()  # restored
+    assert max(history.val_accuracy) >= 0.9
+    assert history.val_loss[-1] < history.val_loss[0]
+    frame = history.to_frame()
+    assert list(frame["epoch"]) == list(range(1, 9))
+    assert {"train_loss", "val_loss", "val_accuracy", "lr", "seconds"} <= set(frame.columns)
+    assert history.best_epoch == int(np.argmax(history.val_accuracy)) + 1  # first maximum wins
+
+    best = load_checkpoint(tmp_path / "model.pt")
+    assert best["model"] == "tiny" and best["model_kwargs"] == {"channels": 4}
+    assert best["feature_params"] == FEATURES and best["label_names"] == [
+        "class0",
+        "class1",
+        "class2",
+    ]
+    assert best["epoch"] == history.best_epoch
+    assert best["metrics"]["val_accuracy"] == history.val_accuracy[history.best_epoch - 1]
+    last = load_checkpoint(last_checkpoint_path(tmp_path / "model.pt"))
+    assert last["epoch"] == 8 and "optimizer" in last and "scheduler" in last
+    assert last_checkpoint_path(tmp_path / "model.pt").name == "model.last.pt"
+
+    # the rebuilt best model reproduces its recorded validation accuracy
+    rebuilt = model_from_checkpoint(best, build)
+    store = separable_store()
+    _, val, _ = loaders(store, cfg)
+    probs, positions = predict(rebuilt, val, device="cpu")
+    labels = np.arange(36, 60) % N_CLASSES
+    assert np.mean(probs.argmax(1) == labels[positions]) == pytest.approx(
+        best["metrics"]["val_accuracy"]
+    )
+
+
+def test_resume_continues_from_last_epoch_with_identical_weights(tmp_path):
+    aug = SpecAugment(policy="both", freq_mask_bands=2, time_mask_frames=3)
+    cfg4 = TrainConfig(
+        epochs=4, batch_size=6, learning_rate=0.02, seed=3, lr_patience=0, lr_factor=0.5
+    )
+    full_model, full_history = run_fit(tmp_path / "full", cfg4, augment=aug)
+
+    cfg2 = dataclasses.replace(cfg4, epochs=2)
+    _, first = run_fit(tmp_path / "cut", cfg2, augment=aug)
+    assert first.epoch == [1, 2]
+    # a fresh process: differently initialised model, new loaders, more epochs
+    resumed_model, resumed = run_fit(tmp_path / "cut", cfg4, init_seed=99, augment=aug)
+    assert resumed.start_epoch == 3
+    assert resumed.epoch == [1, 2, 3, 4]
+    assert resumed.train_loss == full_history.train_loss
+    assert resumed.lr == full_history.lr
+    for key, tensor in full_model.state_dict().items():
+        assert torch.equal(tensor, resumed_model.state_dict()[key]), key
+    assert load_checkpoint(tmp_path / "cut" / "model.pt")["epoch"] == full_history.best_epoch
+
+
+def test_resume_starts_over_when_configuration_changed(tmp_path):
+    cfg = TrainConfig(epochs=2, batch_size=6, learning_rate=0.02)
+    run_fit(tmp_path, cfg)
+    _, history = run_fit(tmp_path, dataclasses.replace(cfg, learning_rate=0.01, epochs=3))
+    assert history.start_epoch == 1 and history.epoch == [1, 2, 3]
+    _, again = run_fit(
+        tmp_path, dataclasses.replace(cfg, learning_rate=0.01, epochs=3), resume=False
+    )
+    assert again.start_epoch == 1
+    assert again.train_loss == history.train_loss  # deterministic on CPU
+
+
+def test_early_stopping_and_nothing_left_to_do(tmp_path):
+    cfg = TrainConfig(epochs=10, batch_size=6, learning_rate=1e-12, patience=2, lr_patience=100)
+    _, history = run_fit(tmp_path, cfg)
+    assert history.stopped_early and history.epoch == [1, 2, 3] and history.best_epoch == 1
+    _, again = run_fit(tmp_path, dataclasses.replace(cfg, epochs=20))
+    assert again.epoch == [1, 2, 3] and again.start_epoch == 4
+
+
+def test_select_metric_loss_keeps_lowest_validation_loss(tmp_path):
+    cfg = TrainConfig(epochs=5, batch_size=6, learning_rate=0.05, select_metric="loss", patience=5)
+    _, history = run_fit(tmp_path, cfg)
+    assert history.best_epoch == int(np.argmin(history.val_loss)) + 1
+    assert load_checkpoint(tmp_path / "model.pt")["metrics"]["val_loss"] == pytest.approx(
+        min(history.val_loss)
+    )
+
+
+def test_predict_returns_softmax_sorted_by_position():
+    store = separable_store()
+    mapping = label_index(store.index["label"])
+    ds = MelDataset(store, [7, 3, 11, 0, 5], label_to_index=mapping)
+    loader = make_loader(ds, batch_size=2, shuffle=False, crop=False)
+    torch.manual_seed(0)
+    model = build("tiny", N_CLASSES).eval()
+    probs, positions = predict(model, loader, device="cpu")
+    assert positions.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+    x = torch.stack([ds[i][0] for i in range(5)])
+    with torch.no_grad():
+        expected = torch.softmax(model(x), 1).numpy()
+    np.testing.assert_allclose(probs, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_checkpoint_helpers_raise_named_errors(tmp_path):
+    with pytest.raises(MotivicError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+    torch.save({"model": "tiny"}, tmp_path / "partial.pt")
+    with pytest.raises(MotivicError, match="state_dict"):
+        load_checkpoint(tmp_path / "partial.pt")
+    with pytest.raises(MotivicError, match="n_mels"):
+        check_feature_params({"feature_params": FEATURES}, {**FEATURES, "n_mels": np.int64(128)})
+    check_feature_params(
+        {"feature_params": FEATURES}, {**FEATURES, "n_mels": np.int64(N_MELS), "extra": 1}
+    )
