@@ -22,7 +22,8 @@ __all__ = ["recording_id", "read_metadata", "write_recordings", "load_recordings
 
 logger = logging.getLogger(__name__)
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
 RECORDING_COLUMNS = ["recording", "path", "label", "group"]
 
 
@@ -31,7 +32,7 @@ def recording_id(path: str) -> str:
 
     Folders are joined with ``__`` and the extension is dropped, so the same
     file name in two folders gives two ids. Characters outside
-    ``[A-Za-z0-9._-]`` (spaces, accents, other scripts) are transliterated
+    ``[A-Za-z0-9_-]`` (spaces, accents, other scripts) are transliterated
     where possible and otherwise replaced by ``_``; whenever the id differs from
     the original path stem, an 8-character hash of the full path is appended so
     that two paths never collide after replacement.
@@ -50,7 +51,7 @@ def recording_id(path: str) -> str:
     stem_parts = [*posix.parent.parts, posix.stem] if str(posix.parent) != "." else [posix.stem]
     raw = "__".join(stem_parts)
     ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
-    safe = _UNSAFE.sub("_", ascii_text).strip("._") or "recording"
+    safe = _UNSAFE.sub("_", ascii_text).strip("_") or "recording"
     if safe != raw:
         digest = hashlib.sha1(str(posix).encode("utf-8")).hexdigest()[:8]
         safe = f"{safe}-{digest}"
@@ -114,7 +115,7 @@ def read_metadata(metadata_path: str | Path, *, id_column: str | None = None) ->
         table["recording"] = _unique_ids(table["path"])
     else:
         table["recording"] = table[id_column]
-        unsafe = [r for r in table["recording"] if recording_id(r) != r]
+        unsafe = [r for r in table["recording"] if not _SAFE_ID.fullmatch(r)]
         if unsafe or table["recording"].duplicated().any():
             raise MotivicError(
                 f"corpus metadata {metadata_path}: column {id_column} must hold unique, "

@@ -14,6 +14,8 @@ rule collect_results:
         md="results/tables/table1.md",
     log:
         "results/logs/collect_results/collect_results.log",
+    params:
+        augment_policy=config["augment"]["policy"],
     conda:
         "../envs/report.yaml"
     script:

@@ -40,6 +40,8 @@ rule evaluate_model:
     params:
         device=config["training"]["device"],
         batch_size=config["training"]["batch_size"],
+        seed=config["training"]["seed"],
+        augment_policy=config["augment"]["policy"],
     threads: 2
     resources:
         gpu=1,

@@ -21,8 +21,15 @@ for recording, path in zip(recordings["recording"], snakemake.input.pitch):
         track.times_s, track.f0_hz, min_gap_s=snakemake.params.min_gap_s
     )
 control = segments.control_segments(
-    motivic, voiced, recordings, max_overlap=cfg["max_overlap"], rng=np.random.default_rng(cfg["seed"])
+    motivic,
+    voiced,
+    recordings,
+    max_overlap=cfg["max_overlap"],
+    rng=np.random.default_rng(cfg["seed"]),
+    occurrences=occurrences,
 )
+if control.attrs.get("unplaced"):
+    log.warning("%d control segments could not be placed", control.attrs["unplaced"])
 log.info("%d motivic segments, %d control segments", len(motivic), len(control))
 for table, path in ((motivic, snakemake.output.motivic), (control, snakemake.output.nonmotivic)):
     with atomic_path(path) as tmp:

@@ -1,0 +1,71 @@
+"""Helpers for workflow tests: run Snakemake on a configuration in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = Path(__file__).with_name("config_tiny.yaml")
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run snakemake with the repository's Snakefile in ``workdir``."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule → number of jobs a dry run schedules (empty when nothing is to do)."""
+    proc = snakemake(workdir, "--dry-run", "--cores", "1", *args)
+    text = proc.stdout + proc.stderr
+    counts: dict[str, int] = {}
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("job") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            match = re.match(r"^([A-Za-z_][\w]*)\s+(\d+)\s*$", line.strip())
+            if match and match.group(1) != "total":
+                counts[match.group(1)] = int(match.group(2))
+            elif line.strip().startswith("total"):
+                break
+    return counts
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def load_tiny() -> dict:
+    return yaml.safe_load(TINY.read_text())
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The tiny workflow run once to completion; tests reading it must not modify it."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    write_config(workdir, load_tiny())
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+@pytest.fixture
+def tiny_copy(tiny_run, tmp_path) -> Path:
+    """A private copy of the completed tiny run (with Snakemake's metadata) to modify."""
+    workdir = tmp_path / "run"
+    shutil.copytree(tiny_run, workdir, symlinks=True)
+    return workdir

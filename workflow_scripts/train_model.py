@@ -1,0 +1,25 @@
+"""Rule train_model: train one model on one dataset's store and split."""
+
+import torch
+from _common import setup_logging
+
+from motivic import seed_everything
+from motivic.experiment import train_run
+from motivic.io import atomic_path
+
+log = setup_logging(snakemake)
+training = snakemake.params.training
+torch.set_num_threads(snakemake.threads)
+seed_everything(training["seed"])
+history = train_run(
+    snakemake.input.store,
+    snakemake.input.split,
+    model_name=snakemake.wildcards.model,
+    model_options=snakemake.params.model,
+    training=training,
+    augment=snakemake.params.augment,
+    checkpoint_path=snakemake.output.checkpoint,
+)
+log.info("best epoch %s, best validation score %.4f", history.best_epoch, history.best_score)
+with atomic_path(snakemake.output.history) as tmp:
+    history.to_frame().to_csv(tmp, sep="\t", index=False)
