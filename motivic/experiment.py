@@ -27,6 +27,8 @@ __all__ = ["RunData", "load_run_data", "train_run", "evaluate_run"]
 logger = logging.getLogger(__name__)
 
 _STORE_ONLY_ATTRS = ("dataset", "motivic_version")
+# Options that read weight files at build time: the trained weights replace them in a checkpoint.
+_WEIGHT_FILE_OPTIONS = ("pretrained", "init_from")
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def train_run(
         device=device,
         checkpoint_path=checkpoint_path,
         model_name=model_name,
-        model_kwargs=kwargs,
+        model_kwargs={k: v for k, v in kwargs.items() if k not in _WEIGHT_FILE_OPTIONS},
         feature_params=data.feature_params,
         label_names=sorted(data.label_to_index, key=data.label_to_index.get),
         progress=progress,
