@@ -1,0 +1,565 @@
+"""Contour simplification: f0 → phrases of signed interval classes with time spans.
+
+Arronte Alvarez & Gómez (2021), following Arronte Alvarez & Gómez's earlier motivic
+work on flamenco and folk song, reduce a Melodia f0 contour to a rectilinear
+("staircase") approximation whose steps are ε = 66 cents wide, then describe the melody
+by the signed class of the interval between consecutive steps (1–4, + up, − down).
+The rectilinear fitting follows Díaz-Báñez & Mesa (2001), "Fitting rectilinear polygonal
+curves to a set of points in the plane", European Journal of Operational Research 130:
+among all staircases whose steps stay within a band of half-width ε/2 around every
+point, take one with the fewest steps.
+
+Pipeline of :func:`simplify` (each stage is a small private helper):
+
+1. Hz → cents re ``reference_hz``; unvoiced frames (f0 ≤ 0 or not finite) are gaps.
+2. Phrases are split at unvoiced gaps of at least ``min_gap_s``; shorter gaps are
+   bridged (the unvoiced frames are skipped, the voiced frames on both sides continue
+   the same phrase).
+3. Implausible jumps (``|Δ| > max_jump_cents`` between consecutive voiced frames of a
+   phrase, typically octave errors) cut the phrase into pieces. If a phrase has more
+   than one piece, every piece shorter than ``min_gap_s`` is treated as a tracking error
+   and removed (its frames become unvoiced, so step 2 may bridge or split there). Jumps
+   still left between the surviving pieces split the phrase.
+4. Greedy minimal ε-band step approximation (:func:`step_approximation`) per phrase.
+5. Steps shorter than ``min_step_s`` (glides, ornaments) are absorbed into a
+   neighbouring long step, then adjacent steps whose *core* frames fit together in one
+   band are merged (see :func:`simplify` for the exact rule and the band guarantee).
+6. Tokens: :func:`interval_class` of the differences between consecutive step levels.
+
+Note on glides: each greedy step spans at most ε and the next one starts a frame later,
+so on a sampled continuous glide consecutive levels differ by ε plus one frame increment,
+just above ε: with the paper's boundaries (``|d| <= ε`` → 1) a glide yields a staircase
+of ±2 tokens, one per ~ε of pitch change.
+
+Time convention: ``times_s`` are frame times (Melodia: frame centres) with period
+``hop_s = median(diff(times_s))``; frame ``k`` covers ``[times_s[k], times_s[k] + hop_s)``.
+A step covers its frames, so it runs from the time of its first frame to the time of
+its last frame plus ``hop_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import MotivicError
+from .io import atomic_path
+
+__all__ = [
+    "Phrase",
+    "hz_to_cents",
+    "interval_class",
+    "load_phrases",
+    "simplify",
+    "step_approximation",
+    "write_phrases",
+]
+
+logger = logging.getLogger(__name__)
+
+_PHRASE_COLUMNS = ["phrase", "step", "start_s", "end_s", "level_cents", "epsilon"]
+_TIME_TOL_S = 1e-9
+
+
+# --------------------------------------------------------------------------- dataclass
+
+
+@dataclass(frozen=True, eq=False)
+class Phrase:
+    """One phrase of a simplified contour.
+
+    Attributes
+    ----------
+    steps : np.ndarray [shape=(n_steps, 3), dtype=float]
+        Columns ``start_s``, ``end_s``, ``level_cents`` of each step, in time order.
+        Steps are contiguous in time except across bridged unvoiced gaps.
+    tokens : np.ndarray [shape=(n_steps - 1,), dtype=int8]
+        Signed interval class between step ``i`` and step ``i + 1`` (±1..±4).
+    spans : np.ndarray [shape=(n_steps - 1, 2), dtype=float]
+        Time span of token ``i``: from the start of step ``i`` to the end of step
+        ``i + 1``. A motif made of tokens ``i..j`` therefore sounds from the start of
+        step ``i`` to the end of step ``j + 1``.
+    epsilon : float
+        Class width used for ``tokens``, in cents.
+    """
+
+    steps: np.ndarray
+    tokens: np.ndarray
+    spans: np.ndarray
+    epsilon: float
+
+    @classmethod
+    def from_steps(cls, steps: np.ndarray, *, epsilon: float = 66.0) -> Phrase:
+        """Build a phrase (tokens and spans derived) from a ``[n_steps, 3]`` step table."""
+        steps = np.array(steps, dtype=float).reshape(-1, 3)
+        tokens = interval_class(np.diff(steps[:, 2]), epsilon=epsilon).astype(np.int8)
+        spans = np.column_stack([steps[:-1, 0], steps[1:, 1]]).reshape(-1, 2)
+        for arr in (steps, tokens, spans):
+            arr.setflags(write=False)
+        return cls(steps=steps, tokens=tokens, spans=spans, epsilon=float(epsilon))
+
+    @property
+    def start_s(self) -> float:
+        """Start of the first step, in seconds."""
+        return float(self.steps[0, 0])
+
+    @property
+    def end_s(self) -> float:
+        """End of the last step, in seconds."""
+        return float(self.steps[-1, 1])
+
+    @property
+    def levels_cents(self) -> np.ndarray:
+        """Step levels, in cents, shape ``(n_steps,)``."""
+        return self.steps[:, 2]
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise MotivicError(f"{name}={value!r} must be a number") from None
+    ok = v >= 0 if allow_zero else v > 0
+    if not math.isfinite(v) or not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise MotivicError(f"{name}={value!r} must be finite and {bound}")
+    return v
+
+
+def hz_to_cents(f0_hz, *, reference_hz: float = 55.0) -> np.ndarray:
+    """Convert frequencies to cents above ``reference_hz``.
+
+    Parameters
+    ----------
+    f0_hz : array_like [shape=(n,)]
+        Frequencies in Hz; values ≤ 0 or not finite mark unvoiced frames.
+    reference_hz : float > 0
+        Frequency of 0 cents (default A1 = 55 Hz).
+
+    Returns
+    -------
+    cents : np.ndarray [shape=(n,), dtype=float]
+        ``1200 * log2(f0_hz / reference_hz)``; ``nan`` where unvoiced.
+
+    Raises
+    ------
+    MotivicError
+        If ``reference_hz`` is not a finite positive number.
+
+    Examples
+    --------
+    >>> hz_to_cents([110.0, 0.0, 55.0]).round(6).tolist()
+    [1200.0, nan, 0.0]
+    """
+    ref = _check_positive("reference_hz", reference_hz)
+    f = np.asarray(f0_hz, dtype=float)
+    out = np.full(f.shape, np.nan)
+    voiced = np.isfinite(f) & (f > 0)
+    out[voiced] = 1200.0 * np.log2(f[voiced] / ref)
+    return out
+
+
+def interval_class(d_cents, *, epsilon: float = 66.0) -> np.ndarray:
+    """Signed interval class of pitch differences, as in Arronte Alvarez & Gómez (2021).
+
+    Parameters
+    ----------
+    d_cents : array_like [shape=(...)]
+        Differences between consecutive step levels, in cents.
+    epsilon : float > 0
+        Class width: ``|d| <= ε`` → 1, ``ε < |d| <= 2ε`` → 2, ``2ε < |d| <= 3ε`` → 3,
+        ``|d| > 3ε`` → 4 (66/132/198 cents for ε = 66).
+
+    Returns
+    -------
+    classes : np.ndarray [shape=d_cents.shape, dtype=int8]
+        ``sign(d) * class``. A difference of exactly 0 has no direction and maps to 0;
+        :func:`simplify` never produces it (consecutive levels always differ).
+
+    Raises
+    ------
+    MotivicError
+        If ``epsilon <= 0`` or ``d_cents`` holds non-finite values.
+
+    Examples
+    --------
+    >>> interval_class([66, -67, 132, 133, -198, 199]).tolist()
+    [1, -2, 2, 3, -3, 4]
+    """
+    eps = _check_positive("epsilon", epsilon)
+    d = np.asarray(d_cents, dtype=float)
+    if not np.all(np.isfinite(d)):
+        raise MotivicError("interval_class: d_cents must be finite (got nan or inf)")
+    a = np.abs(d)
+    cls = 1 + (a > eps).astype(np.int8) + (a > 2 * eps) + (a > 3 * eps)
+    return (np.sign(d).astype(np.int8) * cls).astype(np.int8)
+
+
+def _greedy_breaks(values: list[float], epsilon: float) -> list[int]:
+    """Start index of every step of the greedy maximal band segmentation."""
+    starts = [0]
+    lo = hi = values[0]
+    for i in range(1, len(values)):
+        v = values[i]
+        if v < lo:
+            if hi - v > epsilon:
+                starts.append(i)
+                hi = v
+            lo = v
+        elif v > hi:
+            if v - lo > epsilon:
+                starts.append(i)
+                lo = v
+            hi = v
+    return starts
+
+
+def step_approximation(cents, *, epsilon: float = 66.0) -> list[tuple[int, int, float]]:
+    """Minimal-step rectilinear approximation of a voiced run within a band of width ε.
+
+    Every point of a step lies within ±ε/2 of the step level, i.e. within a step
+    ``max − min ≤ ε`` and ``level = (max + min) / 2``; among all such segmentations
+    into consecutive steps, the returned one has the fewest steps. This is the
+    rectilinear curve fitting of Díaz-Báñez & Mesa (2001) restricted to horizontal
+    segments, as used for contour simplification by Arronte Alvarez & Gómez (2021).
+
+    The greedy rule (extend each step to the right as far as the band allows) is
+    optimal. *Proof* (exchange / "greedy stays ahead"): feasibility is hereditary, since
+    any sub-interval of a feasible step is feasible. Let the greedy step ends be
+    ``g_1 < g_2 < …`` and those of any feasible segmentation ``o_1 < o_2 < …``. Then
+    ``g_k ≥ o_k`` for every ``k``: for ``k = 1`` because ``[0, o_1)`` is feasible and
+    greedy takes the longest feasible prefix; if ``g_k ≥ o_k`` and ``g_k < o_{k+1}``, then
+    ``[g_k, o_{k+1}) ⊆ [o_k, o_{k+1})`` is feasible, so greedy reaches ``g_{k+1} ≥ o_{k+1}``.
+    Hence greedy covers the run with no more steps than any other segmentation.
+    Consecutive greedy levels always differ: the point that closes a step lies more than
+    ε from the step's opposite extreme, which puts the next level strictly beyond it.
+
+    Parameters
+    ----------
+    cents : array_like [shape=(n,)], finite
+        Pitch of a voiced run, in cents.
+    epsilon : float > 0
+        Band width in cents.
+
+    Returns
+    -------
+    steps : list of (start_idx, end_idx_exclusive, level_cents)
+        Consecutive steps covering ``0..n``; empty for ``n = 0``.
+
+    Raises
+    ------
+    MotivicError
+        If ``epsilon <= 0`` or ``cents`` is not 1-D and finite.
+
+    Examples
+    --------
+    >>> step_approximation([0.0, 10.0, 60.0, 100.0, 110.0], epsilon=66.0)
+    [(0, 3, 30.0), (3, 5, 105.0)]
+    """
+    eps = _check_positive("epsilon", epsilon)
+    x = np.asarray(cents, dtype=float)
+    if x.ndim != 1:
+        raise MotivicError(f"step_approximation: cents must be 1-D, got shape {x.shape}")
+    if x.size == 0:
+        return []
+    if not np.all(np.isfinite(x)):
+        raise MotivicError("step_approximation: cents must be finite (one voiced run)")
+    starts = np.asarray(_greedy_breaks(x.tolist(), eps), dtype=np.intp)
+    ends = np.append(starts[1:], x.size)
+    levels = (np.maximum.reduceat(x, starts) + np.minimum.reduceat(x, starts)) / 2.0
+    return list(zip(starts.tolist(), ends.tolist(), levels.tolist()))
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+def _frame_period_s(times_s: np.ndarray) -> float:
+    if times_s.size < 2:
+        return 0.0
+    dt = np.diff(times_s)
+    if not np.all(dt > 0):
+        raise MotivicError("simplify: times_s must be strictly increasing")
+    return float(np.median(dt))
+
+
+def _split_at_gaps(idx: np.ndarray, times_s, hop_s: float, min_gap_s: float) -> list:
+    """Split voiced frame indices where the unvoiced time between them is ≥ min_gap_s."""
+    if idx.size == 0:
+        return []
+    gap_s = np.diff(times_s[idx]) - hop_s
+    cut = np.flatnonzero(gap_s >= min_gap_s - _TIME_TOL_S) + 1
+    return np.split(idx, cut)
+
+
+def _pieces(idx: np.ndarray, cents: np.ndarray, max_jump_cents: float) -> list:
+    cut = np.flatnonzero(np.abs(np.diff(cents[idx])) > max_jump_cents) + 1
+    return np.split(idx, cut)
+
+
+def _remove_outlier_runs(idx, cents, times_s, hop_s, *, max_jump_cents, min_gap_s):
+    """Drop runs shorter than ``min_gap_s`` that are isolated by implausible jumps."""
+    pieces = _pieces(idx, cents, max_jump_cents)
+    if len(pieces) == 1:
+        return idx
+    keep = [p for p in pieces if times_s[p[-1]] + hop_s - times_s[p[0]] >= min_gap_s]
+    if len(keep) < len(pieces):
+        logger.debug(
+            "removed %d outlier runs (jumps > %g cents)", len(pieces) - len(keep), max_jump_cents
+        )
+    return np.concatenate(keep) if keep else idx[:0]
+
+
+def _voiced_runs(times_s, cents, *, min_gap_s, max_jump_cents) -> list:
+    hop_s = _frame_period_s(times_s)
+    voiced = np.flatnonzero(np.isfinite(cents))
+    cleaned = [
+        _remove_outlier_runs(
+            run, cents, times_s, hop_s, max_jump_cents=max_jump_cents, min_gap_s=min_gap_s
+        )
+        for run in _split_at_gaps(voiced, times_s, hop_s, min_gap_s)
+    ]
+    runs = []
+    for run in _split_at_gaps(
+        np.concatenate(cleaned) if cleaned else voiced[:0], times_s, hop_s, min_gap_s
+    ):
+        runs.extend(_pieces(run, cents, max_jump_cents))
+    return [r for r in runs if r.size], hop_s
+
+
+def _absorb_short_steps(raw, long_mask) -> list[int]:
+    """Owner (index of a long raw step) of every raw step; -1 when none is long.
+
+    A maximal run of short steps between long steps L (left) and R (right) is split at
+    its first step strictly closer in level to R than to L: the steps before go to L,
+    that step and the rest to R. A run at a phrase edge goes to its only neighbour.
+    """
+    n = len(raw)
+    long_idx = np.flatnonzero(long_mask)
+    if long_idx.size == 0:
+        return [-1] * n
+    owner = list(range(n))
+    levels = [s[2] for s in raw]
+    prev_long = -1
+    i = 0
+    while i < n:
+        if long_mask[i]:
+            prev_long = i
+            i += 1
+            continue
+        j = i
+        while j < n and not long_mask[j]:
+            j += 1
+        next_long = j if j < n else -1
+        for k in range(i, j):
+            if prev_long < 0:
+                owner[k] = next_long
+            elif next_long < 0:
+                owner[k] = prev_long
+            else:
+                closer_right = abs(levels[k] - levels[next_long]) < abs(
+                    levels[k] - levels[prev_long]
+                )
+                owner[k] = next_long if closer_right or owner[k - 1] == next_long else prev_long
+        i = j
+    return owner
+
+
+def _steps_for_run(run, cents, times_s, hop_s, *, epsilon, min_step_s) -> np.ndarray:
+    """Step table ``[n, 3]`` (start_s, end_s, level) of one voiced run."""
+    x = cents[run]
+    t0 = times_s[run]
+    raw = step_approximation(x, epsilon=epsilon)
+    starts_s = [t0[a] for a, _, _ in raw]
+    ends_s = [t0[b - 1] + hop_s for _, b, _ in raw]
+    long_mask = [e - s >= min_step_s - _TIME_TOL_S for s, e in zip(starts_s, ends_s)]
+    owner = _absorb_short_steps(raw, long_mask)
+    if owner and owner[0] < 0:
+        return np.empty((0, 3))
+    merged: list[list[float]] = []  # [start_s, end_s, core_lo, core_hi]
+    last_owner = None
+    for k, (a, b, _) in enumerate(raw):
+        if owner[k] == last_owner:
+            merged[-1][1] = ends_s[k]
+        else:
+            merged.append([starts_s[k], ends_s[k], np.inf, -np.inf])
+            last_owner = owner[k]
+        if long_mask[k]:
+            merged[-1][2] = min(merged[-1][2], float(x[a:b].min()))
+            merged[-1][3] = max(merged[-1][3], float(x[a:b].max()))
+    return _merge_band_compatible(merged, epsilon)
+
+
+def _merge_band_compatible(merged: list[list[float]], epsilon: float) -> np.ndarray:
+    """Merge neighbours whose cores fit in one band (or whose levels coincide)."""
+    out: list[list[float]] = []
+    for step in merged:
+        if out:
+            prev = out[-1]
+            lo, hi = min(prev[2], step[2]), max(prev[3], step[3])
+            same_level = (prev[2] + prev[3]) / 2 == (step[2] + step[3]) / 2
+            if hi - lo <= epsilon or same_level:
+                out[-1] = [prev[0], step[1], lo, hi]
+                continue
+        out.append(list(step))
+    table = np.array(out, dtype=float).reshape(-1, 4)
+    return np.column_stack([table[:, 0], table[:, 1], (table[:, 2] + table[:, 3]) / 2])
+
+
+def simplify(
+    times_s,
+    f0_hz,
+    *,
+    epsilon: float = 66.0,
+    min_gap_s: float = 0.15,
+    max_jump_cents: float = 1000.0,
+    min_step_s: float = 0.03,
+    min_phrase_tokens: int = 5,
+    reference_hz: float = 55.0,
+) -> list[Phrase]:
+    """Simplify an f0 contour into phrases of signed interval classes.
+
+    See the module docstring for the stages. Steps shorter than ``min_step_s``
+    (measured first-frame time to last-frame time + hop) are absorbed: a run of such
+    steps between long steps L and R is split at its first step strictly closer in level
+    to R than to L, the part before extends L in time, the rest extends R (a run at a
+    phrase edge extends its only neighbour; a phrase with no long step is dropped).
+    Absorbed frames do not change the level. Afterwards, adjacent steps are merged while
+    the union of their *core* frames (frames of their long raw steps) spans at most ε.
+
+    Band guarantee of the returned steps: every core frame of a step lies within ±ε/2
+    of the step level (level = midrange of the core frames); frames absorbed from short
+    steps may lie outside. Adjacent steps never share a level (equal levels would put
+    both cores in one band, and they would have been merged), so tokens are never 0.
+
+    Parameters
+    ----------
+    times_s : array_like [shape=(n,)], strictly increasing
+        Frame times in seconds.
+    f0_hz : array_like [shape=(n,)]
+        f0 per frame; ≤ 0 or not finite marks unvoiced frames.
+    epsilon : float > 0
+        Band width and interval class width, in cents.
+    min_gap_s : float >= 0
+        Unvoiced gaps at least this long split phrases; also the shortest run kept when
+        it is isolated by implausible jumps.
+    max_jump_cents : float > 0
+        Larger frame-to-frame jumps are tracking errors.
+    min_step_s : float >= 0
+        Shorter steps are absorbed by their neighbours.
+    min_phrase_tokens : int >= 1
+        Phrases with fewer tokens are dropped.
+    reference_hz : float > 0
+        Frequency of 0 cents.
+
+    Returns
+    -------
+    phrases : list of Phrase
+        In time order.
+
+    Raises
+    ------
+    MotivicError
+        On invalid parameters or mismatched/non-increasing ``times_s``.
+    """
+    eps = _check_positive("epsilon", epsilon)
+    min_gap_s = _check_positive("min_gap_s", min_gap_s, allow_zero=True)
+    max_jump_cents = _check_positive("max_jump_cents", max_jump_cents)
+    min_step_s = _check_positive("min_step_s", min_step_s, allow_zero=True)
+    if int(min_phrase_tokens) != min_phrase_tokens or min_phrase_tokens < 1:
+        raise MotivicError(f"min_phrase_tokens={min_phrase_tokens!r} must be an integer >= 1")
+    times = np.asarray(times_s, dtype=float)
+    cents = hz_to_cents(f0_hz, reference_hz=reference_hz)
+    if times.ndim != 1 or times.shape != cents.shape:
+        raise MotivicError(
+            f"simplify: times_s {times.shape} and f0_hz {cents.shape} must be 1-D, same length"
+        )
+    runs, hop_s = _voiced_runs(times, cents, min_gap_s=min_gap_s, max_jump_cents=max_jump_cents)
+    phrases = []
+    for run in runs:
+        steps = _steps_for_run(run, cents, times, hop_s, epsilon=eps, min_step_s=min_step_s)
+        if len(steps) - 1 >= min_phrase_tokens:
+            phrases.append(Phrase.from_steps(steps, epsilon=eps))
+    logger.info(
+        "simplify: %d voiced runs -> %d phrases (%d tokens)",
+        len(runs),
+        len(phrases),
+        sum(p.tokens.size for p in phrases),
+    )
+    return phrases
+
+
+# --------------------------------------------------------------------------- I/O
+
+
+def write_phrases(phrases: list[Phrase], path: str | os.PathLike) -> None:
+    """Write phrases as a TSV with one row per step (atomically).
+
+    Columns: ``phrase, step, start_s, end_s, level_cents, epsilon``. Floats are written
+    with ``repr`` so :func:`load_phrases` restores them bit-exactly.
+    """
+    lines = ["\t".join(_PHRASE_COLUMNS)]
+    for p_idx, phrase in enumerate(phrases):
+        for s_idx, (start, end, level) in enumerate(phrase.steps.tolist()):
+            lines.append(f"{p_idx}\t{s_idx}\t{start!r}\t{end!r}\t{level!r}\t{phrase.epsilon!r}")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+
+
+def load_phrases(path: str | os.PathLike) -> list[Phrase]:
+    """Read phrases written by :func:`write_phrases`; tokens and spans are re-derived.
+
+    Raises
+    ------
+    MotivicError
+        If the file is missing, lacks columns, or its phrase/step numbering, times or
+        epsilon are inconsistent. The message names the file.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, sep="\t")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise MotivicError(f"phrases file {path}: cannot read ({e})") from None
+    missing = [c for c in _PHRASE_COLUMNS if c not in df.columns]
+    if missing:
+        raise MotivicError(f"phrases file {path}: missing columns {missing}")
+    try:
+        ids = df[["phrase", "step"]].to_numpy(dtype=np.int64, copy=True)
+        values = df[["start_s", "end_s", "level_cents", "epsilon"]].to_numpy(dtype=float)
+    except (ValueError, TypeError) as e:
+        raise MotivicError(f"phrases file {path}: non-numeric values ({e})") from None
+    _check_phrase_table(path, df, ids, values)
+    if not len(df):
+        return []
+    bounds = np.flatnonzero(np.diff(ids[:, 0])) + 1
+    return [
+        Phrase.from_steps(block[:, :3], epsilon=float(block[0, 3]))
+        for block in np.split(values, bounds)
+    ]
+
+
+def _check_phrase_table(path, df, ids, values) -> None:
+    if not np.all(np.isfinite(values)) or not np.array_equal(ids, df[["phrase", "step"]]):
+        raise MotivicError(f"phrases file {path}: non-finite or non-integer values")
+    if not len(df):
+        return
+    new_phrase = np.r_[True, np.diff(ids[:, 0]) != 0]
+    expected_phrase = np.cumsum(new_phrase) - 1
+    run_start = np.maximum.accumulate(np.where(new_phrase, np.arange(len(df)), 0))
+    expected_step = np.arange(len(df)) - run_start
+    if not (
+        np.array_equal(ids[:, 0], expected_phrase) and np.array_equal(ids[:, 1], expected_step)
+    ):
+        raise MotivicError(
+            f"phrases file {path}: phrase must count 0,1,2,… and step restart at 0 per phrase"
+        )
+    if np.any(values[:, 1] <= values[:, 0]) or np.any(values[:, 3] <= 0):
+        raise MotivicError(f"phrases file {path}: need end_s > start_s and epsilon > 0")

@@ -1,0 +1,310 @@
+"""Tests for motivic.contour: cents, ε-step approximation, interval classes, phrases, TSV."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from motivic.contour import (
+    Phrase,
+    hz_to_cents,
+    interval_class,
+    load_phrases,
+    simplify,
+    step_approximation,
+    write_phrases,
+)
+from motivic.errors import MotivicError
+
+HOP_S = 0.01
+REF_HZ = 55.0
+
+
+def _f0_from_cents(cents):
+    cents = np.asarray(cents, dtype=float)
+    f0 = REF_HZ * 2.0 ** (cents / 1200.0)
+    f0[~np.isfinite(cents)] = 0.0
+    return f0
+
+
+def _notes(levels_cents, *, note_s=0.2):
+    n = round(note_s / HOP_S)
+    return np.repeat(np.asarray(levels_cents, dtype=float), n)
+
+
+def _track(cents):
+    cents = np.asarray(cents, dtype=float)
+    return np.arange(cents.size) * HOP_S, _f0_from_cents(cents)
+
+
+BASE = 2400.0  # cents above 55 Hz (220 Hz)
+MELODY = BASE + np.array([0.0, 100.0, 300.0, 600.0, 500.0, 300.0])
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+def test_hz_to_cents_values_and_unvoiced():
+    out = hz_to_cents([110.0, 55.0, 0.0, -1.0, np.nan, 27.5])
+    np.testing.assert_allclose(out[[0, 1, 5]], [1200.0, 0.0, -1200.0])
+    assert np.isnan(out[2:5]).all()
+    np.testing.assert_allclose(hz_to_cents([440.0], reference_hz=440.0), [0.0])
+
+
+@pytest.mark.parametrize(
+    ("d", "cls"),
+    [
+        (1, 1),
+        (66, 1),
+        (66.5, 2),
+        (67, 2),
+        (132, 2),
+        (133, 3),
+        (198, 3),
+        (199, 4),
+        (2000, 4),
+        (-66, -1),
+        (-67, -2),
+        (-133, -3),
+        (-199, -4),
+        (0, 0),
+    ],
+)
+def test_interval_class_paper_boundaries(d, cls):
+    assert interval_class(d, epsilon=66.0) == cls
+
+
+def test_interval_class_is_vectorised_and_scales_with_epsilon():
+    d = np.array([[10.0, -60.0], [150.0, -350.0]])
+    out = interval_class(d, epsilon=50.0)
+    assert out.shape == (2, 2) and out.dtype == np.int8
+    assert out.tolist() == [[1, -2], [3, -4]]
+
+
+def _feasible(x, eps):
+    return len(x) == 0 or max(x) - min(x) <= eps
+
+
+def _exhaustive_min_steps(x, eps):
+    """Fewest steps over all 2**(n-1) segmentations of x into consecutive steps."""
+    n = len(x)
+    best = n
+    for cuts in itertools.product([False, True], repeat=n - 1):
+        bounds = [0] + [i + 1 for i, c in enumerate(cuts) if c] + [n]
+        if all(_feasible(x[a:b], eps) for a, b in itertools.pairwise(bounds)):
+            best = min(best, len(bounds) - 1)
+    return best
+
+
+_values = st.lists(
+    st.floats(-300, 300, allow_nan=False).map(lambda v: round(v, 1)), min_size=1, max_size=9
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(x=_values, eps=st.sampled_from([20.0, 66.0, 100.0]))
+def test_step_approximation_is_minimal_vs_exhaustive(x, eps):
+    steps = step_approximation(x, epsilon=eps)
+    assert len(steps) == _exhaustive_min_steps(x, eps)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    x=st.lists(st.floats(-2000, 2000, allow_nan=False), min_size=1, max_size=200),
+    eps=st.floats(1.0, 200.0),
+)
+def test_step_approximation_band_property(x, eps):
+    x = np.asarray(x)
+    steps = step_approximation(x, epsilon=eps)
+    assert steps[0][0] == 0 and steps[-1][1] == x.size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(steps))
+    for start, end, level in steps:
+        assert end > start
+        assert np.all(np.abs(x[start:end] - level) <= eps / 2 + 1e-9)
+    levels = [s[2] for s in steps]
+    assert all(a != b for a, b in itertools.pairwise(levels))
+
+
+def test_step_approximation_rejects_nan_and_bad_epsilon():
+    with pytest.raises(MotivicError, match="finite"):
+        step_approximation([0.0, np.nan])
+    with pytest.raises(MotivicError, match="epsilon"):
+        step_approximation([0.0], epsilon=0.0)
+    assert step_approximation([]) == []
+
+
+# --------------------------------------------------------------------------- simplify
+
+
+def test_simplify_held_note_has_no_tokens():
+    t = np.arange(200) * HOP_S
+    cents = BASE + 20.0 * np.sin(2 * np.pi * 5.0 * t)  # ±20-cent vibrato
+    assert len(step_approximation(cents)) == 1
+    assert simplify(t, _f0_from_cents(cents), min_phrase_tokens=1) == []
+
+
+def test_simplify_rising_glide_is_monotonic_staircase():
+    cents = np.linspace(BASE, BASE + 1200.0, 200)  # one octave in 2 s
+    per_frame = 1200.0 / 199
+    (phrase,) = simplify(*_track(cents), min_phrase_tokens=1)
+    assert np.all(np.diff(phrase.levels_cents) > 0)
+    assert 1200 / 66 - 2 <= phrase.tokens.size <= 1200 / 66 + 1
+    # each greedy step spans at most ε and the next starts one frame higher, so on a
+    # sampled glide consecutive levels differ by ε + one frame increment: class 2
+    d = np.diff(phrase.levels_cents)
+    assert np.all((d > 66.0) & (d <= 66.0 + 2 * per_frame))
+    assert set(phrase.tokens.tolist()) == {2}
+
+
+def test_simplify_note_jumps_give_paper_classes():
+    (phrase,) = simplify(*_track(_notes(MELODY)), min_phrase_tokens=1)
+    assert phrase.tokens.tolist() == [2, 4, 4, -2, -4]  # +100, +200, +300, -100, -200
+    np.testing.assert_allclose(phrase.levels_cents, MELODY)
+    np.testing.assert_allclose(phrase.steps[:, 0], np.arange(6) * 0.2, atol=1e-9)
+    # token i spans from the start of step i to the end of step i + 1
+    np.testing.assert_allclose(phrase.spans[:, 0], phrase.steps[:-1, 0])
+    np.testing.assert_allclose(phrase.spans[:, 1], phrase.steps[1:, 1])
+    assert phrase.start_s == 0.0 and phrase.end_s == pytest.approx(1.2)
+
+
+def test_simplify_splits_phrases_at_unvoiced_gaps():
+    long_gap = np.full(30, np.nan)  # 0.3 s >= min_gap_s
+    short_gap = np.full(5, np.nan)  # 0.05 s: bridged
+    two = simplify(*_track(np.r_[_notes(MELODY), long_gap, _notes(MELODY)]))
+    assert len(two) == 2
+    assert all(p.tokens.tolist() == [2, 4, 4, -2, -4] for p in two)
+    assert two[1].start_s == pytest.approx(1.5)
+    (one,) = simplify(*_track(np.r_[_notes(MELODY), short_gap, _notes(MELODY)]))
+    assert one.tokens.tolist() == [2, 4, 4, -2, -4, -4, 2, 4, 4, -2, -4]
+
+
+def test_simplify_removes_octave_error_frames():
+    clean = _notes(MELODY)
+    noisy = clean.copy()
+    noisy[65:68] += 1200.0  # three frames one octave up inside the 600-cent note
+    (expected,) = simplify(*_track(clean))
+    (got,) = simplify(*_track(noisy))
+    assert got.tokens.tolist() == expected.tokens.tolist()
+    np.testing.assert_allclose(got.steps, expected.steps)
+
+
+def test_simplify_splits_phrase_at_jump_between_long_runs():
+    low = BASE + np.array([0.0, 100.0, 0.0, 100.0, 0.0, 100.0])
+    cents = _notes(np.r_[low, low + 1400.0])
+    phrases = simplify(*_track(cents))
+    assert [p.tokens.tolist() for p in phrases] == [[2, -2, 2, -2, 2]] * 2
+
+
+def test_simplify_absorbs_short_steps():
+    blip = _notes(MELODY)
+    blip[70:72] += 150.0  # 0.02-s ornament inside the 600-cent note
+    (kept,) = simplify(*_track(blip), min_step_s=0.0)
+    (absorbed,) = simplify(*_track(blip), min_step_s=0.03)
+    assert kept.tokens.size == 7
+    assert absorbed.tokens.tolist() == [2, 4, 4, -2, -4]
+    assert absorbed.steps[3, 1] - absorbed.steps[3, 0] == pytest.approx(0.2)
+
+
+_walks = st.lists(st.floats(-40, 40, allow_nan=False), min_size=20, max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    deltas=_walks,
+    holes=st.lists(st.integers(0, 299), max_size=20),
+    min_step_s=st.sampled_from([0.0, 0.03]),
+)
+def test_simplify_invariants_on_random_contours(deltas, holes, min_step_s):
+    cents = BASE + np.cumsum(deltas)
+    cents[[h for h in holes if h < cents.size]] = np.nan
+    t, f0 = _track(cents)
+    phrases = simplify(t, f0, min_phrase_tokens=1, min_step_s=min_step_s)
+    for p in phrases:
+        assert np.all(p.tokens != 0) and np.all(np.abs(p.tokens) <= 4)
+        assert p.tokens.tolist() == interval_class(np.diff(p.levels_cents)).tolist()
+        assert np.all(p.steps[:, 1] > p.steps[:, 0])
+        assert np.all(p.steps[1:, 0] >= p.steps[:-1, 1] - 1e-9)
+        np.testing.assert_array_equal(p.spans, np.c_[p.steps[:-1, 0], p.steps[1:, 1]])
+        if min_step_s == 0.0:  # no absorption: every voiced frame is within the band
+            for start, end, level in p.steps:
+                inside = (t >= start - 1e-9) & (t < end - 1e-9) & np.isfinite(cents)
+                assert np.all(np.abs(cents[inside] - level) <= 33.0 + 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epsilon": 0.0}, "epsilon"),
+        ({"epsilon": float("nan")}, "epsilon"),
+        ({"min_gap_s": -0.1}, "min_gap_s"),
+        ({"max_jump_cents": 0.0}, "max_jump_cents"),
+        ({"min_step_s": -1.0}, "min_step_s"),
+        ({"min_phrase_tokens": 0}, "min_phrase_tokens"),
+        ({"reference_hz": 0.0}, "reference_hz"),
+    ],
+)
+def test_simplify_rejects_bad_parameters(kwargs, match):
+    with pytest.raises(MotivicError, match=match):
+        simplify(*_track(_notes(MELODY)), **kwargs)
+
+
+def test_simplify_rejects_bad_times():
+    t, f0 = _track(_notes(MELODY))
+    with pytest.raises(MotivicError, match="times_s"):
+        simplify(t[:-1], f0)
+    with pytest.raises(MotivicError, match="increasing"):
+        simplify(t[::-1], f0)
+
+
+# --------------------------------------------------------------------------- TSV
+
+
+def test_write_load_phrases_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    cents = BASE + np.cumsum(rng.normal(0, 15, 800))
+    cents[300:340] = np.nan
+    phrases = simplify(*_track(cents), epsilon=50.0, min_phrase_tokens=2)
+    assert len(phrases) == 2
+    write_phrases(phrases, tmp_path / "p.tsv")
+    loaded = load_phrases(tmp_path / "p.tsv")
+    assert len(loaded) == len(phrases)
+    for a, b in zip(phrases, loaded):
+        np.testing.assert_array_equal(a.steps, b.steps)
+        np.testing.assert_array_equal(a.tokens, b.tokens)
+        np.testing.assert_array_equal(a.spans, b.spans)
+        assert b.epsilon == 50.0
+    write_phrases([], tmp_path / "empty.tsv")
+    assert load_phrases(tmp_path / "empty.tsv") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phrase\tstep\tstart_s\tend_s\n0\t0\t0.0\t1.0\n",
+        "phrase\tstep\tstart_s\tend_s\tlevel_cents\tepsilon\n0\t0\t0.0\tx\t5.0\t66.0\n",
+        "phrase\tstep\tstart_s\tend_s\tlevel_cents\tepsilon\n0\t1\t0.0\t1.0\t5.0\t66.0\n",
+        "phrase\tstep\tstart_s\tend_s\tlevel_cents\tepsilon\n1\t0\t0.0\t1.0\t5.0\t66.0\n",
+        "phrase\tstep\tstart_s\tend_s\tlevel_cents\tepsilon\n0\t0\t1.0\t1.0\t5.0\t66.0\n",
+        "",
+    ],
+)
+def test_load_phrases_rejects_malformed_files(tmp_path, text):
+    path = tmp_path / "bad_phrases.tsv"
+    path.write_text(text)
+    with pytest.raises(MotivicError, match="bad_phrases.tsv"):
+        load_phrases(path)
+
+
+def test_load_phrases_missing_file_names_it(tmp_path):
+    with pytest.raises(MotivicError, match="nope.tsv"):
+        load_phrases(tmp_path / "nope.tsv")
+
+
+def test_phrase_from_steps_derives_tokens():
+    p = Phrase.from_steps([[0.0, 1.0, 0.0], [1.0, 2.0, 140.0], [2.0, 3.0, 70.0]])
+    assert p.tokens.tolist() == [3, -2]
+    assert p.spans.tolist() == [[0.0, 2.0], [1.0, 3.0]]
