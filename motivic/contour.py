@@ -24,12 +24,23 @@ Pipeline of :func:`simplify` (each stage is a small private helper):
 5. Steps shorter than ``min_step_s`` (glides, ornaments) are absorbed into a
    neighbouring long step, then adjacent steps whose *core* frames fit together in one
    band are merged (see :func:`simplify` for the exact rule and the band guarantee).
-6. Tokens: :func:`interval_class` of the differences between consecutive step levels.
+6. Tokens: :func:`interval_class` of the differences between the *pitches* of
+   consecutive steps, where a step's pitch is the median of its core frames.
+
+Level and pitch of a step: the ε band fixes the segmentation and its ``level`` (the
+band centre, midrange of the core frames); the interval between two notes is measured
+between their ``pitch`` (median of the core frames). The two coincide on a steady
+note, but Melodia's analysis window smears every note change over a few frames
+(tens of ms), and the neighbouring steps absorb those transition frames into their
+bands: the midrange then moves by up to ε/2 while the median stays on the sung note.
+With the midrange, 100- and 165-cent intervals flip class often enough that a motif
+sung three times is rarely tokenised the same way three times; the median keeps the
+segmentation of Díaz-Báñez & Mesa intact and makes the tokens robust.
 
 Note on glides: each greedy step spans at most ε and the next one starts a frame later,
-so on a sampled continuous glide consecutive levels differ by ε plus one frame increment,
-just above ε: with the paper's boundaries (``|d| <= ε`` → 1) a glide yields a staircase
-of ±2 tokens, one per ~ε of pitch change.
+so on a sampled continuous glide consecutive steps differ by about ε plus one frame
+increment: with the paper's boundaries (``|d| <= ε`` → 1) a glide yields a staircase of
+±1 or ±2 tokens (depending on where the medians fall), one per ~ε of pitch change.
 
 Time convention: ``times_s`` are frame times (Melodia: frame centres) with period
 ``hop_s = median(diff(times_s))``; frame ``k`` covers ``[times_s[k], times_s[k] + hop_s)``.
@@ -63,7 +74,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PHRASE_COLUMNS = ["phrase", "step", "start_s", "end_s", "level_cents", "epsilon"]
+_PHRASE_COLUMNS = ["phrase", "step", "start_s", "end_s", "level_cents", "pitch_cents", "epsilon"]
 _TIME_TOL_S = 1e-9
 
 
@@ -76,11 +87,13 @@ class Phrase:
 
     Attributes
     ----------
-    steps : np.ndarray [shape=(n_steps, 3), dtype=float]
-        Columns ``start_s``, ``end_s``, ``level_cents`` of each step, in time order.
+    steps : np.ndarray [shape=(n_steps, 4), dtype=float]
+        Columns ``start_s``, ``end_s``, ``level_cents`` (band centre) and
+        ``pitch_cents`` (median of the core frames) of each step, in time order.
         Steps are contiguous in time except across bridged unvoiced gaps.
     tokens : np.ndarray [shape=(n_steps - 1,), dtype=int8]
-        Signed interval class between step ``i`` and step ``i + 1`` (±1..±4).
+        Signed interval class between the pitches of step ``i`` and step ``i + 1``
+        (±1..±4).
     spans : np.ndarray [shape=(n_steps - 1, 2), dtype=float]
         Time span of token ``i``: from the start of step ``i`` to the end of step
         ``i + 1``. A motif made of tokens ``i..j`` therefore sounds from the start of
@@ -96,9 +109,19 @@ class Phrase:
 
     @classmethod
     def from_steps(cls, steps: np.ndarray, *, epsilon: float = 66.0) -> Phrase:
-        """Build a phrase (tokens and spans derived) from a ``[n_steps, 3]`` step table."""
-        steps = np.array(steps, dtype=float).reshape(-1, 3)
-        tokens = interval_class(np.diff(steps[:, 2]), epsilon=epsilon).astype(np.int8)
+        """Build a phrase (tokens and spans derived) from a step table.
+
+        ``steps`` is ``[n_steps, 4]`` (start_s, end_s, level_cents, pitch_cents) or
+        ``[n_steps, 3]``, in which case the pitch equals the level.
+        """
+        steps = np.array(steps, dtype=float)
+        if steps.ndim == 2 and steps.shape[1] == 3:
+            steps = np.column_stack([steps, steps[:, 2]])
+        steps = steps.reshape(-1, 4)
+        d = np.diff(steps[:, 3])
+        # equal medians (rare): the band centres, which always differ, give the direction
+        d = np.where(d == 0, np.sign(np.diff(steps[:, 2])) * 1e-9, d)
+        tokens = interval_class(d, epsilon=epsilon).astype(np.int8)
         spans = np.column_stack([steps[:-1, 0], steps[1:, 1]]).reshape(-1, 2)
         for arr in (steps, tokens, spans):
             arr.setflags(write=False)
@@ -116,8 +139,13 @@ class Phrase:
 
     @property
     def levels_cents(self) -> np.ndarray:
-        """Step levels, in cents, shape ``(n_steps,)``."""
+        """Step levels (band centres), in cents, shape ``(n_steps,)``."""
         return self.steps[:, 2]
+
+    @property
+    def pitches_cents(self) -> np.ndarray:
+        """Step pitches (medians of the core frames), in cents, shape ``(n_steps,)``."""
+        return self.steps[:, 3]
 
 
 # --------------------------------------------------------------------------- primitives
@@ -374,7 +402,7 @@ def _absorb_short_steps(raw, long_mask) -> list[int]:
 
 
 def _steps_for_run(run, cents, times_s, hop_s, *, epsilon, min_step_s) -> np.ndarray:
-    """Step table ``[n, 3]`` (start_s, end_s, level) of one voiced run."""
+    """Step table ``[n, 4]`` (start_s, end_s, level, pitch) of one voiced run."""
     x = cents[run]
     t0 = times_s[run]
     raw = step_approximation(x, epsilon=epsilon)
@@ -383,35 +411,39 @@ def _steps_for_run(run, cents, times_s, hop_s, *, epsilon, min_step_s) -> np.nda
     long_mask = [e - s >= min_step_s - _TIME_TOL_S for s, e in zip(starts_s, ends_s)]
     owner = _absorb_short_steps(raw, long_mask)
     if owner and owner[0] < 0:
-        return np.empty((0, 3))
-    merged: list[list[float]] = []  # [start_s, end_s, core_lo, core_hi]
+        return np.empty((0, 4))
+    merged: list[list] = []  # [start_s, end_s, core_lo, core_hi, core frame arrays]
     last_owner = None
     for k, (a, b, _) in enumerate(raw):
         if owner[k] == last_owner:
             merged[-1][1] = ends_s[k]
         else:
-            merged.append([starts_s[k], ends_s[k], np.inf, -np.inf])
+            merged.append([starts_s[k], ends_s[k], np.inf, -np.inf, []])
             last_owner = owner[k]
         if long_mask[k]:
             merged[-1][2] = min(merged[-1][2], float(x[a:b].min()))
             merged[-1][3] = max(merged[-1][3], float(x[a:b].max()))
+            merged[-1][4].append(x[a:b])
     return _merge_band_compatible(merged, epsilon)
 
 
-def _merge_band_compatible(merged: list[list[float]], epsilon: float) -> np.ndarray:
+def _merge_band_compatible(merged: list[list], epsilon: float) -> np.ndarray:
     """Merge neighbours whose cores fit in one band (or whose levels coincide)."""
-    out: list[list[float]] = []
+    out: list[list] = []
     for step in merged:
         if out:
             prev = out[-1]
             lo, hi = min(prev[2], step[2]), max(prev[3], step[3])
             same_level = (prev[2] + prev[3]) / 2 == (step[2] + step[3]) / 2
             if hi - lo <= epsilon or same_level:
-                out[-1] = [prev[0], step[1], lo, hi]
+                out[-1] = [prev[0], step[1], lo, hi, prev[4] + step[4]]
                 continue
         out.append(list(step))
-    table = np.array(out, dtype=float).reshape(-1, 4)
-    return np.column_stack([table[:, 0], table[:, 1], (table[:, 2] + table[:, 3]) / 2])
+    if not out:
+        return np.empty((0, 4))
+    table = np.array([row[:4] for row in out], dtype=float)
+    pitch = np.array([np.median(np.concatenate(row[4])) for row in out])
+    return np.column_stack([table[:, 0], table[:, 1], (table[:, 2] + table[:, 3]) / 2, pitch])
 
 
 def simplify(
@@ -437,7 +469,8 @@ def simplify(
 
     Band guarantee of the returned steps: every core frame of a step lies within ±ε/2
     of the step level (level = midrange of the core frames); frames absorbed from short
-    steps may lie outside. Adjacent steps never share a level (equal levels would put
+    steps may lie outside. Tokens compare step pitches (medians of the core frames; see
+    the module docstring). Adjacent steps never share a level (equal levels would put
     both cores in one band, and they would have been merged), so tokens are never 0.
 
     Parameters
@@ -503,13 +536,15 @@ def simplify(
 def write_phrases(phrases: list[Phrase], path: str | os.PathLike) -> None:
     """Write phrases as a TSV with one row per step (atomically).
 
-    Columns: ``phrase, step, start_s, end_s, level_cents, epsilon``. Floats are written
+    Columns: ``phrase, step, start_s, end_s, level_cents, pitch_cents, epsilon``. Floats are written
     with ``repr`` so :func:`load_phrases` restores them bit-exactly.
     """
     lines = ["\t".join(_PHRASE_COLUMNS)]
     for p_idx, phrase in enumerate(phrases):
-        for s_idx, (start, end, level) in enumerate(phrase.steps.tolist()):
-            lines.append(f"{p_idx}\t{s_idx}\t{start!r}\t{end!r}\t{level!r}\t{phrase.epsilon!r}")
+        for s_idx, (start, end, level, pitch) in enumerate(phrase.steps.tolist()):
+            lines.append(
+                f"{p_idx}\t{s_idx}\t{start!r}\t{end!r}\t{level!r}\t{pitch!r}\t{phrase.epsilon!r}"
+            )
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
 
@@ -533,7 +568,9 @@ def load_phrases(path: str | os.PathLike) -> list[Phrase]:
         raise MotivicError(f"phrases file {path}: missing columns {missing}")
     try:
         ids = df[["phrase", "step"]].to_numpy(dtype=np.int64, copy=True)
-        values = df[["start_s", "end_s", "level_cents", "epsilon"]].to_numpy(dtype=float)
+        values = df[["start_s", "end_s", "level_cents", "pitch_cents", "epsilon"]].to_numpy(
+            dtype=float
+        )
     except (ValueError, TypeError) as e:
         raise MotivicError(f"phrases file {path}: non-numeric values ({e})") from None
     _check_phrase_table(path, df, ids, values)
@@ -541,7 +578,7 @@ def load_phrases(path: str | os.PathLike) -> list[Phrase]:
         return []
     bounds = np.flatnonzero(np.diff(ids[:, 0])) + 1
     return [
-        Phrase.from_steps(block[:, :3], epsilon=float(block[0, 3]))
+        Phrase.from_steps(block[:, :4], epsilon=float(block[0, 4]))
         for block in np.split(values, bounds)
     ]
 
@@ -561,5 +598,5 @@ def _check_phrase_table(path, df, ids, values) -> None:
         raise MotivicError(
             f"phrases file {path}: phrase must count 0,1,2,… and step restart at 0 per phrase"
         )
-    if np.any(values[:, 1] <= values[:, 0]) or np.any(values[:, 3] <= 0):
+    if np.any(values[:, 1] <= values[:, 0]) or np.any(values[:, 4] <= 0):
         raise MotivicError(f"phrases file {path}: need end_s > start_s and epsilon > 0")
