@@ -185,11 +185,17 @@ def evaluate_run(
     split_path: str | Path,
     checkpoint_path: str | Path,
     *,
-    device: str = "auto",
-    batch_size: int = 20,
+    training: dict | None = None,
     split: str = "test",
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """Score a checkpoint on one split of its store.
+
+    Batches are formed as in training (``training`` is the config section the
+    model was trained with): a model trained on batches cropped to their
+    longest valid length is evaluated that way too, and one trained on the
+    paper's fixed 426-frame padding is evaluated on padded inputs. Recurrent
+    summaries (last LSTM/GRU state) are sensitive to the amount of padding,
+    so mixing the two would misjudge the model.
 
     Returns
     -------
@@ -208,9 +214,9 @@ def evaluate_run(
             f"{checkpoint_path}: trained on labels {label_names}, store {store_path} has "
             f"{sorted(data.label_to_index)}"
         )
-    torch_device = train.resolve_device(device)
+    cfg = train.TrainConfig.from_dict(training or {})
+    torch_device = train.resolve_device(cfg.device)
     model = train.model_from_checkpoint(ckpt, models.build).to(torch_device)
-    cfg = train.TrainConfig(batch_size=batch_size, device=device, crop_to_batch=False)
     loader = _loader(data, data.rows[split], cfg, torch_device, shuffle=False, normalise=data.normaliser())
     probs, positions = train.predict(model, loader, device=torch_device)
     rows = data.rows[split][positions]

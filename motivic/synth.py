@@ -445,6 +445,7 @@ def make_corpus(
     recordings_per_class: int = 8,
     singers_per_class: int = 3,
     motifs_per_class: int = 3,
+    motifs_per_recording: int | None = 2,
     min_duration_s: float = 20.0,
     max_duration_s: float = 30.0,
     sr: int = 44100,
@@ -466,6 +467,11 @@ def make_corpus(
     out_dir : path-like
     seed : int
     n_classes, recordings_per_class, singers_per_class, motifs_per_class : int >= 1
+    motifs_per_recording : int >= 1 or None
+        How many motifs of its class's vocabulary each recording plants (a seeded
+        random subset, so recordings of a class share motifs without all singing
+        every one, and filler melody keeps room for the non-motivic control set);
+        ``None`` plants the whole vocabulary.
     min_duration_s, max_duration_s : float, 0 < min <= max
         Range of the target duration of each recording.
     sr : int >= 8000
@@ -480,6 +486,9 @@ def make_corpus(
     import soundfile as sf
 
     _check_int("singers_per_class", singers_per_class, 1)
+    if motifs_per_recording is not None:
+        _check_int("motifs_per_recording", motifs_per_recording, 1)
+        motifs_per_recording = min(motifs_per_recording, motifs_per_class)
     if not 0 < min_duration_s <= max_duration_s:
         raise MotivicError(
             f"min_duration_s={min_duration_s}, max_duration_s={max_duration_s}: "
@@ -494,12 +503,17 @@ def make_corpus(
         label = f"style{c}"
         singer = f"singer{(c - 1) * singers_per_class + (i - 1) % singers_per_class + 1:02d}"
         rec_seed = int(np.random.SeedSequence([seed, c, i]).generate_state(1)[0])
-        duration_s = np.random.default_rng(rec_seed).uniform(min_duration_s, max_duration_s)
+        choice_rng = np.random.default_rng(rec_seed)
+        duration_s = choice_rng.uniform(min_duration_s, max_duration_s)
+        motifs = vocabulary[label]
+        if motifs_per_recording is not None:
+            keep = np.sort(choice_rng.choice(len(motifs), motifs_per_recording, replace=False))
+            motifs = tuple(motifs[k] for k in keep)
         rec = synth_recording(
             seed=rec_seed,
             label=label,
             singer=singer,
-            motifs=vocabulary[label],
+            motifs=motifs,
             duration_s=float(duration_s),
             sr=sr,
             voice=make_voice(singer, seed=seed),

@@ -38,9 +38,7 @@ rule evaluate_model:
     log:
         "results/logs/evaluate_model/{model}-{dataset}-{split}.log",
     params:
-        device=config["training"]["device"],
-        batch_size=config["training"]["batch_size"],
-        seed=config["training"]["seed"],
+        training=cfg_slice("training"),
         augment_policy=config["augment"]["policy"],
     threads: 2
     resources:

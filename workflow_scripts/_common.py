@@ -28,14 +28,15 @@ def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
 
 
 def progress_bar(total: int, desc: str):
-    """A tqdm progress callback writing to the job log at a low refresh rate."""
+    """A tqdm progress callback ``(done, total)`` writing to the job log at a low refresh rate."""
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=desc, file=sys.stderr, mininterval=10, ascii=True)
 
-    def advance(n: int = 1) -> None:
-        bar.update(n)
+    def update(done: int, total: int = total) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
         if bar.n >= bar.total:
             bar.close()
 
-    return advance
+    return update

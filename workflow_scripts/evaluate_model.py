@@ -12,14 +12,13 @@ metrics, predictions, matrix = evaluate_run(
     snakemake.input.store,
     snakemake.input.split,
     snakemake.input.checkpoint,
-    device=snakemake.params.device,
-    batch_size=snakemake.params.batch_size,
+    training=snakemake.params.training,
 )
 metrics.update(
     dataset=snakemake.wildcards.dataset,
     split=snakemake.wildcards.split,
     augment=snakemake.params.augment_policy,
-    seed=snakemake.params.seed,
+    seed=snakemake.params.training["seed"],
     confusion=matrix.tolist(),
 )
 log.info("test accuracy %.3f, macro F1 %.3f", metrics["accuracy"], metrics["f1"])

@@ -319,3 +319,20 @@ def test_load_planted_rejects_malformed_files(tmp_path, text, match):
     with pytest.raises(MotivicError, match=match) as err:
         load_planted(path)
     assert "bad.tsv" in str(err.value)
+
+
+def test_make_corpus_plants_a_seeded_subset_of_the_class_vocabulary(tmp_path):
+    kwargs = dict(seed=5, n_classes=2, recordings_per_class=3, singers_per_class=1, motifs_per_class=3,
+                  min_duration_s=8.0, max_duration_s=8.0, sr=8000)
+    make_corpus(tmp_path / "a", motifs_per_recording=2, **kwargs)
+    make_corpus(tmp_path / "b", motifs_per_recording=2, **kwargs)
+    vocabulary = make_motifs(seed=5, n_classes=2, motifs_per_class=3)
+    for c in (1, 2):
+        class_ids = {m.motif_id for m in vocabulary[f"style{c}"]}
+        for i in (1, 2, 3):
+            planted = load_planted(tmp_path / "a" / "motifs" / f"style{c}_r{i:02d}.tsv")
+            again = load_planted(tmp_path / "b" / "motifs" / f"style{c}_r{i:02d}.tsv")
+            used = set(planted["motif_id"])
+            assert len(used) == 2 and used <= class_ids
+            assert planted["motif_id"].value_counts().min() >= 3
+            assert planted.equals(again)
