@@ -2,10 +2,8 @@
 import os
 import sys
 
+# The repository's own motivic package, at parse time; jobs get it via workflow_scripts/_common.py.
 sys.path.insert(0, workflow.basedir)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
-)
 
 from motivic import synth as _synth
 from motivic.config import cfg_slice as _cfg_slice

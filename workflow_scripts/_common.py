@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+
+# Jobs import the repository's motivic package, also in conda environments that only
+# hold third-party dependencies (envs/*.yaml).
+REPOSITORY = str(Path(__file__).resolve().parent.parent)
+if REPOSITORY not in sys.path:
+    sys.path.insert(0, REPOSITORY)
 
 
 def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:

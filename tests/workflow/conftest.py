@@ -39,7 +39,7 @@ def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
             continue
         if in_table:
             match = re.match(r"^([A-Za-z_][\w]*)\s+(\d+)\s*$", line.strip())
-            if match and match.group(1) != "total":
+            if match and match.group(1) not in ("total", "all"):
                 counts[match.group(1)] = int(match.group(2))
             elif line.strip().startswith("total"):
                 break
