@@ -874,9 +874,11 @@ def build_store(
     ----------
     segments : pd.DataFrame
         Columns ``segment_id, recording, label, start_s, end_s`` and optionally
-        ``group`` (default: the recording) and ``motif_id`` (default ``""``).
+        ``group`` (default: the recording), ``motif_id`` (default ``""``) and
+        ``source`` (the key of the segment's audio file in ``audio_paths``;
+        default: the recording — a clip corpus has one file per segment).
     audio_paths : mapping of str to path
-        Audio file of every recording.
+        Audio file of every source (recording or clip).
     out_path : str or path-like
         Destination store; written atomically.
     params : mapping
@@ -913,14 +915,15 @@ def build_store(
     no_group = segs["group"].isna() | (segs["group"].astype(str) == "")
     segs["group"] = segs["group"].astype(str).where(~no_group, segs["recording"])
     segs["motif_id"] = segs["motif_id"].fillna("").astype(str) if "motif_id" in segs else ""
-    unknown = sorted(set(segs["recording"]) - set(audio_paths))
+    segs["source"] = segs["source"].astype(str) if "source" in segs else segs["recording"]
+    unknown = sorted(set(segs["source"]) - set(audio_paths))
     if unknown:
         raise MotivicError(f"no audio path for recordings {unknown[:5]} ({len(unknown)} in all)")
     loader = _default_loader if load_audio is None else load_audio
     sr, done = p["sr"], 0
     with MelStoreWriter(out_path, params=p, dataset=dataset) as writer:
-        for rec, rec_segs in segs.groupby("recording", sort=False):
-            y = _load(loader, audio_paths[rec], sr, rec)
+        for source, rec_segs in segs.groupby("source", sort=False):
+            y = _load(loader, audio_paths[source], sr, source)
             for seg in rec_segs.itertuples(index=False):
                 lo, hi = _segment_samples(seg, y, sr)
                 mel, valid = pad_or_crop(_compute(y[lo:hi], p), p["n_frames"])
@@ -928,7 +931,7 @@ def build_store(
                     mel,
                     valid,
                     segment_id=str(seg.segment_id),
-                    recording=rec,
+                    recording=str(seg.recording),
                     label=str(seg.label),
                     group=str(seg.group),
                     motif_id=str(seg.motif_id),
@@ -936,7 +939,7 @@ def build_store(
                     end_s=seg.end_s,
                 )
             done += len(rec_segs)
-            logger.debug("recording %s: %d segments", rec, len(rec_segs))
+            logger.debug("%s: %d segments", source, len(rec_segs))
             if progress is not None:
                 progress(done, len(segs))
         n = writer.n_segments
