@@ -72,7 +72,9 @@ def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     if empty:
         raise MotivicError(f"{split_path}: split(s) {empty} are empty for store {store_path}")
     params = {k: v for k, v in store.attrs.items() if k not in _STORE_ONLY_ATTRS}
-    return RunData(store, rows, datasets.label_index(store.index["label"]), params)
+    used = np.concatenate(list(rows.values()))
+    labels = datasets.label_index(store.index["label"].to_numpy()[used])
+    return RunData(store, rows, labels, params)
 
 
 def _training_items(data: RunData, augment_cfg: dict, seed: int):

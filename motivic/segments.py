@@ -49,6 +49,7 @@ SEGMENT_COLUMNS = [
     "duration_s",
 ]
 SPLIT_NAMES = ("train", "val", "test")
+EXCLUDED = "excluded"  # split value of segments whose label cannot be split (small_labels="exclude")
 
 _OCCURRENCE_COLUMNS = ("motif_id", "recording", "label", "start_s", "end_s", "duration_s")
 _EPS_S = 1e-9
@@ -470,6 +471,7 @@ def _group_splits(
     fractions: np.ndarray,
     rng: np.random.Generator,
     group_column: str,
+    small_labels: str = "error",
 ) -> np.ndarray:
     sizes = pd.crosstab(keys, labels)  # groups x labels, sorted both ways
     owner = sizes.idxmax(axis=1)  # a group spanning labels follows its majority label
@@ -482,6 +484,13 @@ def _group_splits(
     split_of_group: dict = {}
     for label in sorted(owner.unique()):
         grp = owner.index[owner == label].to_numpy()
+        if len(grp) < need and small_labels == "exclude":
+            logger.warning(
+                "label %r has %d %s group(s), fewer than the %d splits: its segments are excluded",
+                label, len(grp), group_column, need,
+            )
+            split_of_group.update({g: EXCLUDED for g in grp})
+            continue
         if len(grp) < need:
             raise MotivicError(
                 f"assign_splits(strategy='group'): label {label!r} has {len(grp)} {group_column} "
@@ -513,6 +522,7 @@ def assign_splits(
     fractions: Sequence[float] = (0.6, 0.2, 0.2),
     seed: int = 0,
     group_column: str = "recording",
+    small_labels: str = "error",
 ) -> pd.Series:
     """Assign each segment to ``train``, ``val`` or ``test``.
 
@@ -536,11 +546,16 @@ def assign_splits(
         Seed of the shuffles; the same inputs and seed give the same splits.
     group_column : str
         Column holding the group key for ``strategy="group"``.
+    small_labels : {"error", "exclude"}
+        What to do, with ``strategy="group"``, with a label that has fewer groups
+        than splits to fill: stop with an error, or mark its segments
+        ``"excluded"`` (logged) so the experiment runs on the other labels.
 
     Returns
     -------
     split : pd.Series [dtype=object]
-        ``"train"``, ``"val"`` or ``"test"``, indexed like ``segments``, named ``split``.
+        ``"train"``, ``"val"``, ``"test"`` (or ``"excluded"``), indexed like
+        ``segments``, named ``split``.
 
     Raises
     ------
@@ -557,7 +572,9 @@ def assign_splits(
     elif strategy == "group":
         _require_columns(segments, [group_column], "segments table")
         keys = segments[group_column].astype(str).reset_index(drop=True)
-        values = _group_splits(labels, keys, fr, rng, group_column)
+        if small_labels not in ("error", "exclude"):
+            raise MotivicError(f"small_labels={small_labels!r} must be 'error' or 'exclude'")
+        values = _group_splits(labels, keys, fr, rng, group_column, small_labels)
     else:
         raise MotivicError(f"split strategy={strategy!r} must be 'random' or 'group'")
     split = pd.Series(values, index=segments.index, name="split", dtype=object)
@@ -588,7 +605,7 @@ def write_split(segments: pd.DataFrame, split: pd.Series, path: str | os.PathLik
     if segments["segment_id"].duplicated().any():
         dup = segments["segment_id"][segments["segment_id"].duplicated()].iloc[0]
         raise MotivicError(f"segment_id {dup!r} occurs more than once")
-    bad = sorted(set(split) - set(SPLIT_NAMES))
+    bad = sorted(set(split) - set(SPLIT_NAMES) - {EXCLUDED})
     if bad:
         raise MotivicError(f"split values {bad} must be one of {list(SPLIT_NAMES)}")
     table = pd.DataFrame(
@@ -618,7 +635,7 @@ def load_split(path: str | os.PathLike) -> pd.Series:
     if table["segment_id"].duplicated().any():
         dup = table["segment_id"][table["segment_id"].duplicated()].iloc[0]
         raise MotivicError(f"{path}: segment_id {dup!r} occurs more than once")
-    bad = sorted(set(table["split"]) - set(SPLIT_NAMES))
+    bad = sorted(set(table["split"]) - set(SPLIT_NAMES) - {EXCLUDED})
     if bad:
         raise MotivicError(f"{path}: split values {bad} must be one of {list(SPLIT_NAMES)}")
     index = pd.Index(table["segment_id"], name="segment_id")

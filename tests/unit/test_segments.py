@@ -388,3 +388,17 @@ def test_assign_splits_group_fills_every_split_with_few_groups(seed):
     split = assign_splits(df, strategy="group", seed=seed)
     assert set(split) == {"train", "val", "test"}
     assert (split.groupby(df.recording).nunique() == 1).all()
+
+
+def test_assign_splits_group_can_exclude_labels_with_too_few_groups():
+    table = pd.DataFrame(
+        {
+            "label": ["a"] * 6 + ["b"] * 4,
+            "recording": ["r1", "r1", "r2", "r2", "r3", "r3", "s1", "s1", "s2", "s2"],
+        }
+    )
+    with pytest.raises(MotivicError, match="'b'"):
+        assign_splits(table, strategy="group")
+    split = assign_splits(table, strategy="group", small_labels="exclude")
+    assert set(split[table["label"] == "b"]) == {"excluded"}
+    assert set(split[table["label"] == "a"]) == {"train", "val", "test"}
