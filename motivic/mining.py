@@ -24,30 +24,34 @@ every occurrence of every frequent length-``k`` pattern as flat arrays (group id
 sequence, first and last position, and the full position matrix when several gap
 values are allowed). Per level, all groups at once:
 
-1. support = distinct (group, sequence) pairs; drop infrequent groups;
-2. backward check by scanning the ``max_gap − min_gap + 1`` positions before each
-   occurrence: ``e + P`` with ``support == support(P)`` makes ``P`` non-closed; if every
-   *occurrence* of ``P`` has the same ``e`` in its backward window, BIDE's BackScan
-   pruning applies — every forward extension ``P + X`` also extends backward by ``e``
-   with equal support, so the whole subtree is skipped;
-3. forward extension of the unpruned occurrences; a child with ``support(P)`` makes
-   ``P`` non-closed; children become the next level.
+1. backward check over the ``max_gap − min_gap + 1`` positions before each occurrence:
+   with one bit per token, a group's occurrences are OR-ed per sequence and the
+   results AND-ed over its sequences — a token left means ``e + P`` has
+   ``support(P)``, so ``P`` is not closed; AND-ing over *occurrences* instead gives
+   BIDE's BackScan pruning: a token in the backward window of every occurrence also
+   extends every ``P + X`` with equal support, so the whole subtree is skipped
+   (alphabets over 63 tokens use a sort-based version of the same checks);
+2. forward extension of the unpruned occurrences: one stable radix sort by the
+   appended token groups them by child; a child with ``support(P)`` makes ``P`` not
+   closed; the frequent children become the next level.
 
-Occurrences stay sorted by (group, positions) from level to level: children are formed
-by a stable radix sort on the appended token, so supports and distinct counts are
-counts of value changes and no comparison sort is needed. Pure numpy; the cost is
-linear in the total number of occurrences explored, ``O(Σ_k n_occ(k))``, plus building
-the output objects.
+Occurrences stay sorted by (group, positions) from level to level, so supports and
+per-sequence blocks are runs of equal values (no comparison sort). The cost is linear
+in the total number of occurrences explored, ``O(Σ_k n_occ(k))``. The output stores
+each pattern's occurrences as a read-only view into one integer matrix per length, so
+building it costs one small object per pattern, not one per occurrence.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
+import itertools
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,11 +100,12 @@ OCCURRENCE_COLUMNS = [
 ]
 _STRING_COLUMNS = ["motif_id", "pattern", "recording", "label", "classes", "support_per_recording"]
 _TOKEN_RE = re.compile(r"^[+-]?\d+$")
+_BITMASK_MAX_TOKENS = 63  # backward checks use one uint64 bit per token up to this many
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Pattern:
-    """A closed gap-constrained pattern.
+    """A closed gap-constrained pattern and every one of its occurrences.
 
     Attributes
     ----------
@@ -108,14 +113,106 @@ class Pattern:
         The pattern, e.g. ``(1, -2, 1, 1, -1)``.
     support : int
         Number of sequences containing at least one occurrence.
-    occurrences : tuple of (sequence_index, positions)
-        Every occurrence, sorted; ``positions`` is a tuple of ``len(tokens)`` increasing
-        indices into that sequence (consecutive when ``max_gap = 0``).
+    occurrences : np.ndarray [shape=(n_occurrences, 1 + len(tokens)), dtype=int, read-only]
+        One row per occurrence, sorted: column 0 is the sequence index, the other
+        columns the increasing positions of the tokens in that sequence (consecutive
+        when ``max_gap = 0``). Patterns from :func:`mine_closed_patterns` hold views into
+        one matrix per pattern length (int32 unless the database needs int64).
+
+    Notes
+    -----
+    Equality compares tokens, support and occurrence values (not dtypes); the hash
+    uses tokens, support and the number of occurrences, so equal patterns hash alike.
+    Build one from ``(sequence_index, positions)`` pairs with
+    :meth:`from_occurrence_tuples`; get them back with :meth:`occurrence_tuples`.
+
+    Examples
+    --------
+    >>> p = Pattern.from_occurrence_tuples((1, -2), 2, [(0, (3, 4)), (2, (0, 1))])
+    >>> p.occurrences.tolist()
+    [[0, 3, 4], [2, 0, 1]]
+    >>> p.occurrence_tuples()
+    ((0, (3, 4)), (2, (0, 1)))
     """
 
     tokens: tuple[int, ...]
     support: int
-    occurrences: tuple[tuple[int, tuple[int, ...]], ...]
+    occurrences: np.ndarray
+
+    @classmethod
+    def from_occurrence_tuples(
+        cls, tokens: Iterable[int], support: int, occurrences: Iterable
+    ) -> Pattern:
+        """Build a Pattern from ``(sequence_index, positions)`` pairs.
+
+        Parameters
+        ----------
+        tokens : iterable of int
+            The pattern.
+        support : int >= 0
+            Number of sequences containing it.
+        occurrences : iterable of (int, sequence of int)
+            ``positions`` must have ``len(tokens)`` entries each.
+
+        Returns
+        -------
+        pattern : Pattern
+            With a read-only int64 occurrence matrix (rows kept in the given order).
+
+        Raises
+        ------
+        MotivicError
+            If an occurrence does not have one position per token.
+        """
+        tokens = tuple(int(t) for t in tokens)
+        rows = []
+        for seq, positions in occurrences:
+            if len(positions) != len(tokens):
+                raise MotivicError(
+                    f"Pattern occurrence ({seq}, {tuple(positions)}) must have "
+                    f"len(tokens)={len(tokens)} positions"
+                )
+            rows.append((int(seq), *(int(p) for p in positions)))
+        matrix = np.array(rows, dtype=np.int64).reshape(len(rows), 1 + len(tokens))
+        matrix.flags.writeable = False
+        return cls(tokens, int(support), matrix)
+
+    @property
+    def sequence_ids(self) -> np.ndarray:
+        """Sequence index of each occurrence, shape ``(n_occurrences,)``."""
+        return self.occurrences[:, 0]
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Token positions of each occurrence, shape ``(n_occurrences, len(tokens))``."""
+        return self.occurrences[:, 1:]
+
+    @property
+    def n_occurrences(self) -> int:
+        """Number of occurrences."""
+        return self.occurrences.shape[0]
+
+    def occurrence_tuples(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """Occurrences as ``((sequence_index, positions), ...)`` of Python ints."""
+        return tuple((row[0], tuple(row[1:])) for row in self.occurrences.tolist())
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Pattern):
+            return NotImplemented
+        return (
+            self.tokens == other.tokens
+            and self.support == other.support
+            and np.array_equal(self.occurrences, other.occurrences)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.tokens, self.support, self.n_occurrences))
+
+    def __repr__(self) -> str:
+        return (
+            f"Pattern(tokens={self.tokens}, support={self.support}, "
+            f"n_occurrences={self.n_occurrences})"
+        )
 
 
 # --------------------------------------------------------------------------- validation
@@ -127,20 +224,47 @@ def _check_int(name: str, value, lower: int) -> int:
     return int(value)
 
 
-def _as_sequences(sequences) -> list[np.ndarray]:
-    out = []
-    for k, s in enumerate(sequences):
-        a = np.asarray(s)
-        if a.ndim != 1:
-            raise MotivicError(f"sequences[{k}] must be 1-D, got shape {a.shape}")
-        whole_floats = np.issubdtype(a.dtype, np.floating) and np.all(a == np.round(a))
-        if a.size and not (np.issubdtype(a.dtype, np.integer) or whole_floats):
-            raise MotivicError(f"sequences[{k}] must hold integer tokens, got {a.dtype}")
-        out.append(a.astype(np.int64))
-    return out
+def _as_array(k: int, s) -> np.ndarray:
+    a = np.asarray(s)
+    if a.ndim != 1:
+        raise MotivicError(f"sequences[{k}] must be 1-D, got shape {a.shape}")
+    if a.dtype.kind in "iu":
+        return a
+    if a.size == 0:
+        return a.astype(np.int64)
+    if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        return a.astype(np.int64)
+    raise MotivicError(f"sequences[{k}] must hold integer tokens, got {a.dtype}")
+
+
+def _as_sequences(sequences) -> tuple[np.ndarray, np.ndarray]:
+    """All tokens concatenated (int64) and the length of each sequence."""
+    arrays = [_as_array(k, s) for k, s in enumerate(sequences)]
+    lengths = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
+    if not arrays:
+        return np.empty(0, np.int64), lengths
+    return np.concatenate(arrays, dtype=np.int64, casting="unsafe"), lengths
+
+
+def _encode(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct token values and the dense code of every token."""
+    if tokens.size == 0:
+        return tokens, tokens
+    lo, hi = int(tokens.min()), int(tokens.max())
+    if hi - lo >= max(2**16, 2 * tokens.size):  # sparse values: sort instead of count
+        return np.unique(tokens, return_inverse=True)
+    shifted = tokens - lo
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    code_of = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, code_of[shifted]
 
 
 # --------------------------------------------------------------------------- the miner
+
+
+def _code_dtype(n_codes: int):
+    """Smallest unsigned dtype for token codes: numpy sorts it stably by radix sort."""
+    return np.uint8 if n_codes <= 2**8 else np.uint16 if n_codes <= 2**16 else np.int64
 
 
 @dataclass
@@ -150,67 +274,76 @@ class _Database:
     reads the sentinel outside its own sequence (no per-occurrence bounds checks)."""
 
     codes: np.ndarray  # [N_padded] dense token codes, ``sentinel`` in the padding
-    sentinel: int  # code of the padding (= alphabet size)
+    sentinel: int  # code of the padding (= alphabet size, the largest code)
     alphabet: np.ndarray  # [A] token value of each code (sorted)
     real: np.ndarray  # [N] padded index of every real token, in sequence order
-    seq_of: np.ndarray  # [N] sequence index of every real token
+    seq_at: np.ndarray  # [N_padded] sequence index of every real slot
     seq_start: np.ndarray  # [n_seq] padded index of each sequence's first token
+    bits: np.ndarray | None  # [N_padded] uint64 ``1 << code`` (0 in the padding)
 
     @classmethod
-    def build(cls, seqs: list[np.ndarray], *, pad: int) -> _Database:
-        lengths = np.array([s.size for s in seqs], dtype=np.int64)
-        concat = np.concatenate(seqs) if seqs else np.empty(0, np.int64)
-        alphabet, codes = np.unique(concat, return_inverse=True)
+    def build(cls, tokens: np.ndarray, lengths: np.ndarray, *, pad: int) -> _Database:
+        alphabet, codes = _encode(tokens)
         sentinel = alphabet.size
-        seq_start = np.cumsum(lengths + pad) - lengths
-        idx = np.int32 if concat.size + pad * (len(seqs) + 1) < 2**31 else np.int64
-        seq_of = np.repeat(np.arange(len(seqs), dtype=idx), lengths)
-        real = np.arange(concat.size, dtype=idx) + (pad * (seq_of + 1)).astype(idx)
-        padded = np.full(
-            concat.size + pad * (len(seqs) + 1), sentinel, dtype=_code_dtype(sentinel + 1)
-        )
-        padded[real] = codes.ravel()
+        n_padded = tokens.size + pad * (lengths.size + 1)
+        idx = np.int32 if n_padded < 2**31 else np.int64
+        seq_of = np.repeat(np.arange(lengths.size, dtype=idx), lengths)
+        real = np.arange(tokens.size, dtype=idx) + (pad * (seq_of + 1)).astype(idx)
+        padded = np.full(n_padded, sentinel, dtype=_code_dtype(sentinel + 1))
+        padded[real] = codes
+        seq_at = np.zeros(n_padded, dtype=idx)  # each sequence with its leading padding
+        seq_at[: n_padded - pad] = np.repeat(np.arange(lengths.size, dtype=idx), lengths + pad)
+        bits = None
+        if sentinel <= _BITMASK_MAX_TOKENS:
+            bit_of = np.left_shift(np.uint64(1), np.arange(sentinel + 1, dtype=np.uint64))
+            bit_of[sentinel] = 0
+            bits = bit_of[padded]
         return cls(
             codes=padded,
             sentinel=sentinel,
             alphabet=alphabet,
             real=real,
-            seq_of=seq_of,
-            seq_start=seq_start,
+            seq_at=seq_at,
+            seq_start=(np.cumsum(lengths + pad) - lengths).astype(idx),
+            bits=bits,
         )
-
-
-def _code_dtype(n_alpha: int):
-    """Smallest unsigned dtype for token codes: numpy sorts it stably by radix sort."""
-    return np.uint8 if n_alpha <= 2**8 else np.uint16 if n_alpha <= 2**16 else np.int64
 
 
 @dataclass
 class _Level:
-    """All occurrences of the candidate patterns of one length ``k``.
+    """All occurrences of the frequent patterns (groups) of one length ``k``.
 
-    Invariant: occurrences are sorted by (group, positions), so within a group they
-    are sorted by sequence and every distinct-count below is a count of value changes.
+    Invariant: occurrences are sorted by (group, positions), so group ids are
+    non-decreasing, every group has at least one occurrence, and within a group the
+    occurrences are sorted by sequence.
     """
 
-    grp: np.ndarray  # [n_occ] group (pattern) id
+    grp: np.ndarray  # [n_occ] int32 group (pattern) id
     seq: np.ndarray  # [n_occ] sequence index
-    first: np.ndarray  # [n_occ] global position of the first token
-    last: np.ndarray  # [n_occ] global position of the last token
+    first: np.ndarray  # [n_occ] padded position of the first token
+    last: np.ndarray  # [n_occ] padded position of the last token
     pos: np.ndarray | None  # [n_occ, k] all positions; None when one gap value fixes them
-    tokens: np.ndarray  # [n_grp, k] token codes of each group
-    n_grp: int
+    tokens: np.ndarray  # [n_grp, k] int32 token codes of each group
+    support: np.ndarray  # [n_grp] distinct sequences of each group
 
-    def take(self, idx: np.ndarray, grp: np.ndarray) -> _Level:
-        """Occurrences ``idx`` (mask or indices) with group ids ``grp``."""
+    @property
+    def n_grp(self) -> int:
+        return self.tokens.shape[0]
+
+    def select(self, keep: np.ndarray) -> _Level:
+        """The groups where ``keep`` (bool, ``[n_grp]``) holds, renumbered in order."""
+        if keep.all():
+            return self
+        occ = np.flatnonzero(keep[self.grp])
+        new_id = np.cumsum(keep, dtype=np.int32) - 1
         return _Level(
-            grp=grp,
-            seq=self.seq[idx],
-            first=self.first[idx],
-            last=self.last[idx],
-            pos=None if self.pos is None else self.pos[idx],
-            tokens=self.tokens,
-            n_grp=self.n_grp,
+            grp=new_id[self.grp[occ]],
+            seq=self.seq[occ],
+            first=self.first[occ],
+            last=self.last[occ],
+            pos=None if self.pos is None else self.pos[occ],
+            tokens=self.tokens[keep],
+            support=self.support[keep],
         )
 
 
@@ -231,167 +364,203 @@ def _support(grp: np.ndarray, seq: np.ndarray, n_grp: int) -> np.ndarray:
     return np.bincount(grp[_changes(grp, seq)], minlength=n_grp)
 
 
-def _filter_frequent(level: _Level, support: np.ndarray, min_support: int):
-    keep = support >= min_support
-    if keep.all():
-        return level, support
-    new_id = np.cumsum(keep, dtype=level.first.dtype) - 1
-    occ_keep = keep[level.grp]
-    lv = level.take(occ_keep, new_id[level.grp[occ_keep]])
-    lv.tokens, lv.n_grp = level.tokens[keep], int(keep.sum())
-    return lv, support[keep]
+def _first_level(db: _Database, pos: bool, min_support: int) -> _Level:
+    """Every occurrence of every frequent single token, sorted by (token, position)."""
+    codes = db.codes[db.real]
+    order = np.argsort(codes, kind="stable")
+    first = db.real[order]
+    grp = codes[order].astype(np.int32)
+    seq = db.seq_at[first]
+    level = _Level(
+        grp=grp,
+        seq=seq,
+        first=first,
+        last=first,
+        pos=first[:, None] if pos else None,
+        tokens=np.arange(db.sentinel, dtype=np.int32)[:, None],
+        support=_support(grp, seq, db.sentinel),
+    )
+    return level.select(level.support >= min_support)
 
 
-def _window(anchor: np.ndarray, offsets: np.ndarray, db: _Database):
-    """(occurrence index, position, code) of every slot ``anchor + offset`` inside the
-    occurrence's own sequence, in (occurrence, offset) order."""
-    if offsets.size == 1:
-        at = anchor + offsets[0]
-        ev = db.codes[at]
-        ok = np.flatnonzero(ev != db.sentinel)
-        return ok, at[ok], ev[ok]
-    at = (anchor[:, None] + offsets).ravel()
+def _backward_bitmask(level: _Level, db: _Database, gaps: np.ndarray, *, closure: bool):
+    """Per group: (equal-support backward extension, BackScan-prunable), one bit per
+    token. The first is only computed when ``closure`` (all False otherwise)."""
+    if gaps.size == 1:
+        bits = db.bits[level.first - (gaps[0] + 1)]
+    else:
+        window = db.bits[level.first[:, None] - (gaps + 1)]
+        bits = np.bitwise_or.reduce(window, axis=1)
+    grp_head = np.flatnonzero(_changes(level.grp))
+    prunable = np.bitwise_and.reduceat(bits, grp_head) != 0
+    if not closure:
+        return np.zeros(level.n_grp, dtype=bool), prunable
+    block_head = np.flatnonzero(_changes(level.grp, level.seq))  # (group, sequence) blocks
+    block_bits = np.bitwise_or.reduceat(bits, block_head)
+    block_grp_head = np.flatnonzero(_changes(level.grp[block_head]))
+    return np.bitwise_and.reduceat(block_bits, block_grp_head) != 0, prunable
+
+
+def _backward_sorted(level: _Level, db: _Database, gaps: np.ndarray, *, closure: bool):
+    """As :func:`_backward_bitmask` for any alphabet size: sort the window tokens."""
+    offsets = -gaps - 1
+    at = (level.first[:, None] + offsets).ravel()
     ev = db.codes[at]
     ok = np.flatnonzero(ev != db.sentinel)
-    return ok // offsets.size, at[ok], ev[ok]
-
-
-def _backward_check(
-    level: _Level, db: _Database, gaps: np.ndarray, support: np.ndarray, *, closure: bool
-):
-    """Per group: BackScan-prunable, and (if ``closure``) has an equal-support backward
-    extension (otherwise all False: the caller does not need it at this length)."""
-    has_backward = np.zeros(level.n_grp, dtype=bool)
-    prunable = np.zeros(level.n_grp, dtype=bool)
-    if gaps.size == 1:
-        # one slot per occurrence: prunable iff the slot holds the same token everywhere
-        ev_all = db.codes[level.first - gaps[0] - 1]
-        head = _changes(level.grp, ev_all)
-        head_grp = level.grp[head]
-        one = np.bincount(head_grp, minlength=level.n_grp) == 1
-        prunable[head_grp] = one[head_grp] & (ev_all[head] != db.sentinel)
-        if not closure:
-            return has_backward, prunable
-    occ, _, ev = _window(level.first, -gaps - 1, db)
-    order = np.argsort(ev, kind="stable")  # -> sorted by (event, group, occurrence)
+    occ, ev = ok // offsets.size, ev[ok]
+    order = np.argsort(ev, kind="stable")  # -> sorted by (token, group, occurrence)
     occ, ev = occ[order], ev[order]
     grp, seq = level.grp[occ], level.seq[occ]
     seg_head = _changes(ev, grp)
     seg = np.cumsum(seg_head) - 1
     seg_grp = grp[seg_head]
+    has_backward = np.zeros(level.n_grp, dtype=bool)
     if closure:
         n_seq = np.bincount(seg[_changes(ev, grp, seq)], minlength=seg_grp.size)
-        has_backward[seg_grp[n_seq == support[seg_grp]]] = True
-    if gaps.size > 1:  # BackScan: one event in the window of *every* occurrence
-        n_occ = np.bincount(seg[_changes(ev, grp, occ)], minlength=seg_grp.size)
-        n_occ_grp = np.bincount(level.grp, minlength=level.n_grp)
-        prunable[seg_grp[n_occ == n_occ_grp[seg_grp]]] = True
+        has_backward[seg_grp[n_seq == level.support[seg_grp]]] = True
+    n_occ = np.bincount(seg[_changes(ev, grp, occ)], minlength=seg_grp.size)
+    n_occ_grp = np.bincount(level.grp, minlength=level.n_grp)
+    prunable = np.zeros(level.n_grp, dtype=bool)
+    prunable[seg_grp[n_occ == n_occ_grp[seg_grp]]] = True
     return has_backward, prunable
 
 
-def _forward_extend(
-    level: _Level, db: _Database, gaps: np.ndarray, active: np.ndarray, support: np.ndarray
-):
-    """Children of the active groups, their supports, and per group whether a child
-    keeps its support (an equal-support forward extension).
+def _forward_extend(level: _Level, db: _Database, gaps: np.ndarray, active, *, min_support):
+    """Frequent children of the active groups (the next level), and per group whether
+    a child keeps its support (an equal-support forward extension).
 
-    Children are numbered in (last token, parent) order; a stable sort by the new token
-    keeps every child's occurrences in (positions) order, preserving the invariant.
+    Children are numbered in (appended token, parent) order; the stable radix sort by
+    the appended token keeps each child's occurrences in (positions) order, preserving
+    the invariant. Window slots of inactive groups are set to the sentinel, which sorts
+    last and is cut off.
     """
-    if active.all():
-        src, nxt, ev = _window(level.last, gaps + 1, db)
-    else:
-        act = np.flatnonzero(active[level.grp])
-        src, nxt, ev = _window(level.last[act], gaps + 1, db)
-        src = act[src]
+    n_gap = gaps.size
+    at = level.last + (gaps[0] + 1) if n_gap == 1 else (level.last[:, None] + gaps + 1).ravel()
+    ev = db.codes[at]
+    if not active.all():
+        off = ~active[level.grp]
+        ev[off if n_gap == 1 else np.repeat(off, n_gap)] = db.sentinel
     order = np.argsort(ev, kind="stable")
-    src, nxt, ev = src[order], nxt[order], ev[order]
-    parent = level.grp[src]
+    order = order[: ev.size - np.count_nonzero(ev == db.sentinel)]
+    ev = ev[order]
+    src = order if n_gap == 1 else order // n_gap
+    parent, seq = level.grp[src], level.seq[src]
     head = _changes(ev, parent)
-    child = np.cumsum(head, dtype=level.first.dtype) - 1
-    child_parent = parent[head]
+    start = np.flatnonzero(head)  # first occurrence of each child
+    size = np.diff(start, append=ev.size)
+    block = np.cumsum(_changes(ev, parent, seq), dtype=np.int32)  # (child, seq) blocks
+    support = block[start + size - 1] - block[start] + 1
+    child_parent = parent[start]
+    has_forward = np.zeros(level.n_grp, dtype=bool)
+    has_forward[child_parent[support == level.support[child_parent]]] = True
+    keep = np.flatnonzero(support >= min_support)
+    if keep.size == start.size:
+        child = np.cumsum(head, dtype=np.int32) - 1
+    else:
+        sel = np.flatnonzero(np.repeat(support >= min_support, size))
+        child = np.repeat(np.arange(keep.size, dtype=np.int32), size[keep])
+        src, seq, order = src[sel], seq[sel], order[sel]
+    k = level.tokens.shape[1]
+    tokens = np.empty((keep.size, k + 1), dtype=np.int32)
+    tokens[:, :k] = level.tokens[child_parent[keep]]
+    tokens[:, k] = ev[start[keep]]
+    last = at[order]
     children = _Level(
         grp=child,
-        seq=level.seq[src],
+        seq=seq,
         first=level.first[src],
-        last=nxt,
-        pos=None if level.pos is None else np.column_stack([level.pos[src], nxt]),
-        tokens=np.column_stack([level.tokens[child_parent], ev[head]]),
-        n_grp=child_parent.size,
+        last=last,
+        pos=None if level.pos is None else np.column_stack([level.pos[src], last]),
+        tokens=tokens,
+        support=support[keep],
     )
-    child_support = _support(child, children.seq, children.n_grp)
-    has_forward = np.zeros(level.n_grp, dtype=bool)
-    has_forward[child_parent[child_support == support[child_parent]]] = True
-    return children, child_support, has_forward
+    return children, has_forward
 
 
-def _local_positions(level: _Level, sel, db: _Database, step: int, cache: dict) -> list:
-    """Positions tuples (within each sequence) of the selected occurrences, interned."""
-    seq = level.seq[sel]
-    if level.pos is None:  # positions follow from the first one: look tuples up by it
-        k = level.tokens.shape[1]
-        first = level.first[sel] - db.seq_start[seq]
-        table = cache.setdefault(("ranges", k), [])
-        for f in range(len(table), int(first.max(initial=-1)) + 1):
-            table.append(tuple(range(f, f + (k - 1) * step + 1, step)))
-        return list(map(table.__getitem__, first.tolist()))
-    interned = cache.setdefault("positions", {})
-    local = level.pos[sel] - db.seq_start[seq][:, None]
-    return [interned.setdefault(p, p) for p in map(tuple, local.tolist())]
-
-
-def _emit(level: _Level, closed, support, db: _Database, step: int, cache: dict) -> list:
-    """Pattern objects for the closed groups of one level (occurrences already sorted)."""
+def _emit(level: _Level, closed: np.ndarray, db: _Database, step: int, out: list) -> None:
+    """Append the closed groups of one level to ``out`` as Patterns, in lexicographic
+    order, each holding a read-only view into one occurrence matrix for the level."""
+    closed_grp = np.flatnonzero(closed)
+    if not closed_grp.size:
+        return
+    k = level.tokens.shape[1]
     sel = np.flatnonzero(closed[level.grp])
-    grp = level.grp[sel]
-    seq_ints = cache.setdefault("seq_ints", list(range(db.seq_start.size)))
-    seq = map(seq_ints.__getitem__, level.seq[sel].tolist())
-    occ = tuple(zip(seq, _local_positions(level, sel, db, step, cache)))
-    head = np.flatnonzero(_changes(grp)) if grp.size else grp
-    ends = np.append(head[1:], grp.size).tolist()
-    codes = level.tokens[grp[head]]
-    out = [
-        Pattern(tokens=t, support=s, occurrences=occ[a:b])
-        for t, s, a, b in zip(
-            map(tuple, db.alphabet[codes].tolist()),
-            support[grp[head]].tolist(),
-            head.tolist(),
-            ends,
-        )
-    ]
-    if not out:
-        return out
-    return [out[i] for i in np.lexsort(codes.T[::-1]).tolist()]  # lexicographic order
+    seq = level.seq[sel]
+    start = db.seq_start[seq]
+    if level.pos is None:  # positions follow from the first one
+        local = level.first[sel] - start
+        occ = local[:, None] + step * np.arange(-1, k, dtype=local.dtype)
+    else:
+        occ = np.empty((sel.size, k + 1), dtype=db.real.dtype)
+        occ[:, 1:] = level.pos[sel] - start[:, None]
+    occ[:, 0] = seq
+    occ.flags.writeable = False
+    counts = np.bincount(level.grp[sel], minlength=level.n_grp)[closed_grp]
+    ends = np.cumsum(counts)
+    codes = level.tokens[closed_grp]
+    order = _lexicographic_order(codes, db.sentinel)
+    rows = map(slice, (ends - counts)[order].tolist(), ends[order].tolist())
+    out += _new_patterns(
+        list(map(tuple, db.alphabet[codes[order]].tolist())),
+        level.support[closed_grp[order]].tolist(),
+        map(occ.__getitem__, rows),
+    )
 
 
-def _grow(level, support, db, gaps, patterns, cache, *, min_support, min_length, progress):
-    """Level-wise Gap-BIDE loop: append the closed patterns of every length to ``patterns``."""
+def _lexicographic_order(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Order of the rows of ``codes`` ([n, k] ints in ``[0, n_codes)``), lexicographic;
+    one sort of a base-``n_codes`` integer key when it fits in int64."""
+    k = codes.shape[1]
+    if n_codes**k >= 2**62:
+        return np.lexsort(codes.T[::-1])
+    key = codes[:, 0].astype(np.int64)
+    for j in range(1, k):
+        key = key * n_codes + codes[:, j]
+    return np.argsort(key, kind="stable")
+
+
+def _new_patterns(tokens: list, support: list, occurrences: Iterable) -> list[Pattern]:
+    """``[Pattern(t, s, o) for t, s, o in zip(tokens, support, occurrences)]``, built
+    field by field with the slots' own descriptors (what the frozen dataclass's
+    ``__init__`` does through ``object.__setattr__``), in C loops: about twice as fast
+    for the tens of thousands of patterns of a mining run."""
+    out = list(map(object.__new__, itertools.repeat(Pattern, len(tokens))))
+    for field, values in (
+        (Pattern.tokens, tokens),
+        (Pattern.support, support),
+        (Pattern.occurrences, occurrences),
+    ):
+        collections.deque(map(field.__set__, out, values), maxlen=0)
+    return out
+
+
+def _grow(level: _Level, db: _Database, gaps: np.ndarray, *, min_support, min_length, progress):
+    """Level-wise Gap-BIDE loop: the closed patterns of every length, in output order."""
+    backward = _backward_bitmask if db.bits is not None else _backward_sorted
+    patterns: list[Pattern] = []
     length = 1
-    while True:
-        level, support = _filter_frequent(level, support, min_support)
+    while level.n_grp:
         if progress is not None:
             progress(length, level.n_grp)
-        if level.n_grp == 0:
-            return
-        has_backward, prunable = _backward_check(
-            level, db, gaps, support, closure=length >= min_length
-        )
-        children, child_support, has_forward = _forward_extend(level, db, gaps, ~prunable, support)
-        if length >= min_length:
-            closed = ~(has_backward | has_forward)
-            patterns.extend(_emit(level, closed, support, db, int(gaps[0]) + 1, cache))
+        emit = length >= min_length
+        has_backward, prunable = backward(level, db, gaps, closure=emit)
+        children, has_forward = _forward_extend(level, db, gaps, ~prunable, min_support=min_support)
+        if emit:
+            _emit(level, ~(has_backward | has_forward), db, int(gaps[0]) + 1, patterns)
         logger.debug("length %d: %d frequent, %d pruned", length, level.n_grp, prunable.sum())
-        level, support = children, child_support
+        level = children
         length += 1
+    if progress is not None:
+        progress(length, 0)
+    return patterns
 
 
 @contextlib.contextmanager
 def _gc_paused():
-    """Pause the cyclic garbage collector while building many small tuples.
+    """Pause the cyclic garbage collector while building many small objects.
 
     The output holds no reference cycles; without this, CPython's collector repeatedly
-    rescans the growing set of live tuples and doubles the cost of building the output.
-    The previous state is restored on exit.
+    rescans the growing set of live objects. The previous state is restored on exit.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -425,15 +594,17 @@ def mine_closed_patterns(
         Allowed number of skipped positions between consecutive pattern tokens;
         ``[0, 0]`` mines contiguous substrings.
     progress : callable(length, n_frequent) or None
-        Called after each pattern length with the number of frequent patterns of that
-        length explored (patterns inside BackScan-pruned subtrees are not explored).
+        Called for each pattern length with the number of frequent patterns of that
+        length explored (patterns inside BackScan-pruned subtrees are not explored),
+        ending with a call reporting 0.
 
     Returns
     -------
     patterns : list of Pattern
         Closed patterns with ``support >= min_support`` and ``len >= min_length``,
-        sorted by length, then lexicographically by token value; each lists every occurrence (see module docstring for the
-        exact definitions of occurrence, support and closedness).
+        sorted by length, then lexicographically by token value; each lists every
+        occurrence, sorted, in its ``occurrences`` matrix (see the module docstring for
+        the exact definitions of occurrence, support and closedness).
 
     Raises
     ------
@@ -442,9 +613,11 @@ def mine_closed_patterns(
 
     Notes
     -----
-    The cyclic garbage collector is paused while the output tuples are built (the
-    previous state is restored), which halves the cost of large outputs. With gaps, the number of occurrences can grow as ``(max_gap − min_gap + 1)^k``
-    per start position for repetitive sequences; memory is proportional to it.
+    The patterns of one length share one read-only occurrence matrix (each holds a
+    view), so keeping any of them keeps that matrix alive. The cyclic garbage
+    collector is paused while the output is built (the previous state is restored).
+    With gaps, the number of occurrences can grow as ``(max_gap − min_gap + 1)^k`` per
+    start position for repetitive sequences; memory is proportional to it.
 
     Examples
     --------
@@ -452,6 +625,8 @@ def mine_closed_patterns(
     ...                             min_support=2, min_length=2)
     >>> [(p.tokens, p.support) for p in pats]
     [((1, 2), 3), ((1, 2, 3), 2)]
+    >>> pats[1].occurrences.tolist()
+    [[0, 0, 1, 2], [1, 0, 1, 2]]
     """
     min_support = _check_int("min_support", min_support, 1)
     min_length = _check_int("min_length", min_length, 1)
@@ -459,33 +634,13 @@ def mine_closed_patterns(
     max_gap = _check_int("max_gap", max_gap, 0)
     if max_gap < min_gap:
         raise MotivicError(f"max_gap={max_gap} must be >= min_gap={min_gap}")
-    db = _Database.build(_as_sequences(sequences), pad=max_gap + 1)
+    tokens, lengths = _as_sequences(sequences)
+    db = _Database.build(tokens, lengths, pad=max_gap + 1)
     gaps = np.arange(min_gap, max_gap + 1, dtype=db.real.dtype)
-    order = np.argsort(db.codes[db.real], kind="stable")
-    first = db.real[order]
-    level = _Level(
-        grp=db.codes[first].astype(first.dtype),
-        seq=db.seq_of[order],
-        first=first,
-        last=first,
-        pos=None if gaps.size == 1 else first[:, None],
-        tokens=np.arange(db.alphabet.size, dtype=np.int32)[:, None],
-        n_grp=db.alphabet.size,
-    )
-    support = _support(level.grp, level.seq, level.n_grp)
-    patterns: list[Pattern] = []
-    cache: dict = {}
+    level = _first_level(db, pos=gaps.size > 1, min_support=min_support)
     with _gc_paused():
-        _grow(
-            level,
-            support,
-            db,
-            gaps,
-            patterns,
-            cache,
-            min_support=min_support,
-            min_length=min_length,
-            progress=progress,
+        patterns = _grow(
+            level, db, gaps, min_support=min_support, min_length=min_length, progress=progress
         )
     logger.info(
         "mined %d closed patterns (support >= %d, length >= %d, gap [%d, %d])",
@@ -547,41 +702,50 @@ def locate(patterns: Sequence[Pattern], phrases: Sequence) -> pd.DataFrame:
     Returns
     -------
     occurrences : pandas.DataFrame
-        Columns :data:`LOCATE_COLUMNS`: ``pattern`` (``"+1,-2,…"``), ``support``,
-        ``phrase``, ``start_token``, ``end_token`` (inclusive), ``start_s`` (start of the
-        first token's span), ``end_s`` (end of the last token's span).
+        Columns :data:`LOCATE_COLUMNS`, one row per occurrence in pattern order:
+        ``pattern`` (``"+1,-2,…"``), ``support``, ``phrase``, ``start_token``,
+        ``end_token`` (inclusive), ``start_s`` (start of the first token's span),
+        ``end_s`` (end of the last token's span).
 
     Raises
     ------
     MotivicError
         If an occurrence points outside ``phrases``.
     """
-    rows = []
-    for p in patterns:
-        name = format_pattern(p.tokens)
-        for seq, positions in p.occurrences:
-            if not 0 <= seq < len(phrases):
-                raise MotivicError(
-                    f"locate: occurrence in sequence {seq}, only {len(phrases)} phrases given"
-                )
-            spans = phrases[seq].spans
-            a, b = positions[0], positions[-1]
-            if not 0 <= a <= b < len(spans):
-                raise MotivicError(
-                    f"locate: positions {positions} outside phrase {seq} ({len(spans)} tokens)"
-                )
-            rows.append((name, p.support, seq, a, b, float(spans[a, 0]), float(spans[b, 1])))
-    df = pd.DataFrame(rows, columns=LOCATE_COLUMNS)
-    return df.astype(
+    spans = [np.asarray(ph.spans, dtype=float).reshape(-1, 2) for ph in phrases]
+    n_tokens = np.array([s.shape[0] for s in spans], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(n_tokens)])
+    all_spans = np.concatenate(spans) if spans else np.empty((0, 2))
+    # (sequence, first position, last position) of every occurrence, pattern by pattern
+    rows = [np.asarray(p.occurrences, dtype=np.int64)[:, [0, 1, -1]] for p in patterns]
+    occ = np.concatenate(rows) if rows else np.empty((0, 3), np.int64)
+    seq, a, b = occ.T
+    bad = np.flatnonzero((seq < 0) | (seq >= len(spans)))
+    if bad.size:
+        raise MotivicError(
+            f"locate: occurrence in sequence {seq[bad[0]]}, only {len(spans)} phrases given"
+        )
+    bad = np.flatnonzero((a < 0) | (a > b) | (b >= n_tokens[seq]))
+    if bad.size:
+        i = bad[0]
+        raise MotivicError(
+            f"locate: positions {a[i]}..{b[i]} outside phrase {seq[i]} ({n_tokens[seq[i]]} tokens)"
+        )
+    counts = [p.n_occurrences for p in patterns]
+    names = [format_pattern(p.tokens) for p in patterns]
+    df = pd.DataFrame(
         {
-            "support": np.int64,
-            "phrase": np.int64,
-            "start_token": np.int64,
-            "end_token": np.int64,
-            "start_s": float,
-            "end_s": float,
-        }
+            "pattern": np.repeat(np.array(names, dtype=object), counts),
+            "support": np.repeat(np.array([p.support for p in patterns], np.int64), counts),
+            "phrase": seq,
+            "start_token": a,
+            "end_token": b,
+            "start_s": all_spans[offset[seq] + a, 0],
+            "end_s": all_spans[offset[seq] + b, 1],
+        },
+        columns=LOCATE_COLUMNS,
     )
+    return df
 
 
 def build_dictionary(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from motivic import mining
 from motivic.errors import MotivicError
 from motivic.mining import (
     DICTIONARY_COLUMNS,
@@ -57,12 +59,12 @@ def brute_force(seqs, *, min_support, min_length, min_gap, max_gap):
             continue
         if any(support[q] == support[p] and _is_super(q, p) for q in occ):
             continue
-        out.append(Pattern(tokens=p, support=support[p], occurrences=tuple(sorted(o))))
+        out.append(Pattern.from_occurrence_tuples(p, support[p], sorted(o)))
     return sorted(out, key=lambda p: (len(p.tokens), p.tokens))
 
 
 def _summary(patterns):
-    return [(p.tokens, p.support, p.occurrences) for p in patterns]
+    return [(p.tokens, p.support, p.occurrence_tuples()) for p in patterns]
 
 
 # --------------------------------------------------------------------------- hand-worked
@@ -78,14 +80,17 @@ def test_mine_lists_every_occurrence_not_first_per_sequence():
     pats = mine_closed_patterns([[1, 2, 5, 1, 2], [1, 2, 7]], min_support=2, min_length=2)
     assert len(pats) == 1
     assert pats[0].tokens == (1, 2) and pats[0].support == 2
-    assert pats[0].occurrences == ((0, (0, 1)), (0, (3, 4)), (1, (0, 1)))
+    assert pats[0].occurrence_tuples() == ((0, (0, 1)), (0, (3, 4)), (1, (0, 1)))
+    assert pats[0].occurrences.tolist() == [[0, 0, 1], [0, 3, 4], [1, 0, 1]]
 
 
 def test_mine_gap_constraint_skips_positions():
     seqs = [[1, 9, 2], [1, 8, 2]]
     assert mine_closed_patterns(seqs, min_support=2, min_length=2) == []
     pats = mine_closed_patterns(seqs, min_support=2, min_length=2, min_gap=1, max_gap=1)
-    assert [(p.tokens, p.occurrences) for p in pats] == [((1, 2), ((0, (0, 2)), (1, (0, 2))))]
+    assert [(p.tokens, p.occurrence_tuples()) for p in pats] == [
+        ((1, 2), ((0, (0, 2)), (1, (0, 2))))
+    ]
 
 
 def test_mine_gapped_backward_extension_closes_pattern():
@@ -94,7 +99,7 @@ def test_mine_gapped_backward_extension_closes_pattern():
         [[5, 1, 9, 2], [5, 1, 8, 2]], min_support=2, min_length=1, min_gap=0, max_gap=1
     )
     assert [p.tokens for p in pats] == [(5, 1, 2)]
-    assert pats[0].occurrences == ((0, (0, 1, 3)), (1, (0, 1, 3)))
+    assert pats[0].occurrence_tuples() == ((0, (0, 1, 3)), (1, (0, 1, 3)))
 
 
 def test_mine_insertion_is_not_a_super_pattern():
@@ -156,9 +161,88 @@ def test_mine_rejects_bad_parameters(kwargs, match):
         mine_closed_patterns([[1, 2]], **kwargs)
 
 
-def test_mine_rejects_non_integer_sequences():
-    with pytest.raises(MotivicError, match=r"sequences\[1\]"):
-        mine_closed_patterns([[1, 2], [0.5, 1.0]])
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        ([0.5, 1.0], "integer"),
+        ([np.nan, 1.0], "integer"),
+        ([np.inf], "integer"),
+        ([True, False], "integer"),
+        ([[1, 2]], "1-D"),
+    ],
+)
+def test_mine_rejects_non_integer_sequences(bad, match):
+    with pytest.raises(MotivicError, match=rf"sequences\[1\] .*{match}"):
+        mine_closed_patterns([[1, 2], bad])
+
+
+def test_mine_accepts_whole_floats_and_empty_sequences():
+    pats = mine_closed_patterns([[1.0, 2.0], [], np.array([1, 2])], min_support=2, min_length=1)
+    assert [(p.tokens, p.support) for p in pats] == [((1, 2), 2)]
+    assert mine_closed_patterns([], min_support=1, min_length=1) == []
+
+
+def test_mine_sparse_large_token_values():
+    # values spread over ~2e12 take the sort-based token encoding
+    big = 10**12
+    seqs = [[big, -3, 7], [5, big, -3, 7, big], [-big, big, -3]]
+    kw = {"min_support": 2, "min_length": 1, "min_gap": 0, "max_gap": 0}
+    pats = mine_closed_patterns(seqs, **kw)
+    assert _summary(pats) == _summary(brute_force(seqs, **kw))
+    assert [p.tokens for p in pats] == [(big, -3), (big, -3, 7)]
+
+
+def test_mine_alphabet_over_bitmask_size_matches_brute_force():
+    # 70 distinct tokens: the backward checks fall back to sorting window tokens
+    base = list(np.random.default_rng(3).permutation(70).reshape(7, 10))
+    seqs = [*base, base[0][2:8], np.concatenate([base[1][:4], base[0][3:6], base[1][:3]])]
+    assert len(np.unique(np.concatenate(seqs))) > mining._BITMASK_MAX_TOKENS
+    for gap in [(0, 0), (0, 1)]:
+        kw = {"min_support": 2, "min_length": 1, "min_gap": gap[0], "max_gap": gap[1]}
+        pats = mine_closed_patterns(seqs, **kw)
+        assert pats and _summary(pats) == _summary(brute_force(seqs, **kw))
+
+
+# --------------------------------------------------------------------------- Pattern
+
+
+def test_mined_occurrences_are_read_only_int_matrices():
+    pats = mine_closed_patterns([[1, 2, 3, 1, 2], [1, 2, 3]], min_support=2, min_length=2)
+    assert [p.tokens for p in pats] == [(1, 2, 3)]
+    p = pats[0]
+    assert p.occurrences.tolist() == [[0, 0, 1, 2], [1, 0, 1, 2]]
+    assert np.issubdtype(p.occurrences.dtype, np.integer) and p.n_occurrences == 2
+    assert p.sequence_ids.tolist() == [0, 1]
+    assert p.positions.tolist() == [[0, 1, 2], [0, 1, 2]]
+    with pytest.raises(ValueError, match="read-only"):
+        p.occurrences[0, 0] = 7
+
+
+def test_pattern_from_occurrence_tuples_round_trip():
+    occ = [(0, (1, 3)), (2, (0, 2))]
+    p = Pattern.from_occurrence_tuples((4, -1), 2, occ)
+    assert p.occurrences.shape == (2, 3) and not p.occurrences.flags.writeable
+    assert p.occurrence_tuples() == tuple(occ)
+    assert all(type(v) is int for s, pos in p.occurrence_tuples() for v in (s, *pos))
+    empty = Pattern.from_occurrence_tuples((4, -1), 0, [])
+    assert empty.occurrences.shape == (0, 3) and empty.occurrence_tuples() == ()
+
+
+def test_pattern_from_occurrence_tuples_rejects_wrong_position_count():
+    with pytest.raises(MotivicError, match="positions"):
+        Pattern.from_occurrence_tuples((1, 2), 1, [(0, (1, 2, 3))])
+
+
+def test_pattern_equality_and_hash_follow_values():
+    mined = mine_closed_patterns([[1, 2, 9], [1, 2]], min_support=2, min_length=2)[0]
+    same = Pattern.from_occurrence_tuples((1, 2), 2, [(0, (0, 1)), (1, (0, 1))])
+    assert mined == same and hash(mined) == hash(same) and len({mined, same}) == 1
+    moved = Pattern.from_occurrence_tuples((1, 2), 2, [(0, (0, 1)), (1, (1, 2))])
+    assert mined != moved and mined != Pattern(same.tokens, 3, same.occurrences)
+    assert mined != (mined.tokens, mined.support, mined.occurrences)
+    assert "n_occurrences=2" in repr(mined)
+    with pytest.raises(AttributeError):
+        mined.support = 5
 
 
 # --------------------------------------------------------------------------- properties
@@ -190,6 +274,20 @@ def test_mine_matches_brute_force_gapped(seqs, min_support, gap):
     assert _summary(mine_closed_patterns(seqs, **kw)) == _summary(brute_force(seqs, **kw))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    seqs=st.one_of(_db, _small_alpha_db),
+    min_support=st.integers(1, 3),
+    gap=st.sampled_from([(0, 0), (0, 1), (1, 2)]),
+)
+def test_mine_sort_based_backward_check_matches_brute_force(seqs, min_support, gap):
+    seqs = [s[:7] for s in seqs]
+    kw = {"min_support": min_support, "min_length": 1, "min_gap": gap[0], "max_gap": gap[1]}
+    with mock.patch.object(mining, "_BITMASK_MAX_TOKENS", 0):
+        got = mine_closed_patterns(seqs, **kw)
+    assert _summary(got) == _summary(brute_force(seqs, **kw))
+
+
 # --------------------------------------------------------------------------- strings / tables
 
 
@@ -216,7 +314,7 @@ def test_locate_maps_tokens_to_time():
         _FakePhrase([[0.0, 0.5], [0.2, 0.9], [0.5, 1.2]]),
         _FakePhrase([[3.0, 3.4], [3.2, 3.7], [3.4, 4.0]]),
     ]
-    pat = Pattern(tokens=(1, -2), support=2, occurrences=((0, (1, 2)), (1, (0, 1))))
+    pat = Pattern.from_occurrence_tuples((1, -2), 2, [(0, (1, 2)), (1, (0, 1))])
     df = locate([pat], phrases)
     assert list(df.columns) == LOCATE_COLUMNS
     assert df["pattern"].tolist() == ["+1,-2", "+1,-2"]
@@ -224,9 +322,27 @@ def test_locate_maps_tokens_to_time():
     assert df[["start_s", "end_s"]].values.tolist() == [[0.2, 1.2], [3.0, 3.7]]
 
 
-def test_locate_rejects_out_of_range_occurrence():
-    pat = Pattern(tokens=(1, 1), support=1, occurrences=((0, (2, 3)),))
-    with pytest.raises(MotivicError, match="positions"):
+def test_locate_gapped_pattern_ends_at_last_position():
+    seqs = [[1, 9, 2], [1, 8, 2]]
+    pats = mine_closed_patterns(seqs, min_support=2, min_length=2, min_gap=1, max_gap=1)
+    phrases = [_FakePhrase([[0.0, 1.0], [1.0, 2.0], [2.0, 3.5]])] * 2
+    df = locate(pats, phrases)
+    assert df[["phrase", "start_token", "end_token"]].values.tolist() == [[0, 0, 2], [1, 0, 2]]
+    assert df["end_s"].tolist() == [3.5, 3.5] and df["support"].tolist() == [2, 2]
+
+
+def test_locate_without_patterns_is_empty_with_columns():
+    df = locate([], [_FakePhrase([[0.0, 1.0]])])
+    assert list(df.columns) == LOCATE_COLUMNS and len(df) == 0
+
+
+@pytest.mark.parametrize(
+    ("occ", "match"),
+    [((0, (2, 3)), "positions"), ((1, (0, 1)), "sequence 1"), ((0, (-1, 0)), "positions")],
+)
+def test_locate_rejects_out_of_range_occurrence(occ, match):
+    pat = Pattern.from_occurrence_tuples((1, 1), 1, [occ])
+    with pytest.raises(MotivicError, match=match):
         locate([pat], [_FakePhrase([[0, 1], [1, 2], [2, 3]])])
 
 
