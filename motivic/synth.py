@@ -44,13 +44,17 @@ sung, so motif notes are built to be unambiguous for that tokeniser:
   (Melodia tends to miss the first ~0.1 s of a phrase);
 - note boundaries sit halfway between two f0 frames (a 256-sample grid).
 
-Measured on the default corpus (32 recordings, 288 occurrences) with Melodia f0 and
-``motivic.contour``'s greedy 66-cent bands: when a step's level is the *median* of
-its frames, 94 % of occurrences give exactly the motif's tokens and 82 of the 96
-(recording, motif) pairs keep >= 3 exact occurrences; when the level is the
-*midrange* of its frames, only 14 % (3 of 96 pairs), because the few glide frames a
-note's step absorbs move its midrange by up to 33 cents (the same holds on the
-ground-truth f0). Melodia raw pitch accuracy on that corpus: mean 0.984, min 0.959.
+Measured on the default corpus (32 recordings, 192 occurrences, 64 (recording, motif)
+pairs) with ``motivic.contour``'s defaults (66-cent bands, step pitch = median of its
+frames, least-squares tie-break among the fewest-step segmentations): 192 of 192
+occurrences give exactly the motif's tokens, with Melodia f0 and with the ground-truth
+f0 alike, so all 64 pairs keep >= 3 exact occurrences. With the greedy tie-break
+(every step extended as far right as its band allows) only 171/192 (Melodia) and
+161/192 (ground truth) do, and 46 resp. 40 pairs keep 3: greedy steps swallow the onset
+glide of the next note and then cut that held note in two. With the *midrange* as
+the step pitch instead of the median, far fewer survive, because the few glide frames a
+note's step absorbs move its midrange by up to 33 cents. Melodia raw pitch accuracy on
+that corpus: mean 0.981, min 0.925 (``results/eval/pitch.tsv``).
 
 Filler notes are deliberately unlike motif notes: continuous (microtonal)
 intervals, durations up to 1 s, wide vibrato (20–80 cents peak to peak, 5–7 Hz)

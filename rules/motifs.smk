@@ -1,4 +1,5 @@
-# Stages 2-3: contour simplification and closed motif mining per recording, then the dictionary.
+# Stages 2-3: contour simplification and closed motif mining per recording (mining.scope: recording,
+# the paper) or over the whole collection (mining.scope: collection), then the dictionary.
 
 
 rule simplify_contour:
@@ -16,25 +17,57 @@ rule simplify_contour:
         "../workflow_scripts/simplify_contour.py"
 
 
-rule mine_motifs:
-    input:
-        "results/contour/{recording}.tsv",
-    output:
-        "results/motifs/per_recording/{recording}.tsv",
-    log:
-        "results/logs/mine_motifs/{recording}.log",
-    params:
-        cfg=cfg_slice("mining"),
-    conda:
-        "../envs/mining.yaml"
-    script:
-        "../workflow_scripts/mine_motifs.py"
+if config["mining"]["scope"] == "recording":
+
+    rule mine_motifs:
+        input:
+            "results/contour/{recording}.tsv",
+        output:
+            "results/motifs/per_recording/{recording}.tsv",
+        log:
+            "results/logs/mine_motifs/{recording}.log",
+        params:
+            cfg=mining_params(),
+        conda:
+            "../envs/mining.yaml"
+        script:
+            "../workflow_scripts/mine_motifs.py"
+
+else:  # mining.scope: collection — one database of every phrase of the collection
+
+    rule mine_collection_motifs:
+        input:
+            valid("results/contour/{recording}.tsv"),
+        output:
+            "results/motifs/collection/occurrences.tsv",
+        log:
+            "results/logs/mine_collection_motifs/mine_collection_motifs.log",
+        params:
+            cfg=mining_params(),
+        resources:
+            mem_mb=4000,
+        conda:
+            "../envs/mining.yaml"
+        script:
+            "../workflow_scripts/mine_collection_motifs.py"
+
+    rule split_collection_motifs:
+        input:
+            "results/motifs/collection/occurrences.tsv",
+        output:
+            "results/motifs/per_recording/{recording}.tsv",
+        log:
+            "results/logs/split_collection_motifs/{recording}.log",
+        conda:
+            "../envs/mining.yaml"
+        script:
+            "../workflow_scripts/split_collection_motifs.py"
 
 
 rule collect_motifs:
     input:
         recordings="results/corpus/recordings.tsv",
-        motifs=expand("results/motifs/per_recording/{recording}.tsv", recording=RECORDINGS),
+        motifs=valid("results/motifs/per_recording/{recording}.tsv"),
     output:
         dictionary=report(
             "results/motifs/dictionary.tsv",
@@ -54,11 +87,7 @@ rule evaluate_motifs:
     input:
         occurrences="results/motifs/occurrences.tsv",
         recordings="results/corpus/recordings.tsv",
-        planted=expand(
-            "{root}/motifs/{recording}.tsv",
-            root=config["corpus"]["audio_root"],
-            recording=RECORDINGS,
-        ),
+        planted=valid("{root}/motifs/{recording}.tsv", root=config["corpus"]["audio_root"]),
     output:
         report("results/eval/motifs.tsv", caption="../report/eval_motifs.rst", category="Evaluation"),
     log:

@@ -1,4 +1,9 @@
-# Stage 1: f0 of each recording (Melodia by default), as MIREX time,frequency CSV.
+# Stage 1: f0 of each recording (Melodia by default), as MIREX time,frequency CSV; in synth mode,
+# every backend of pitch.evaluate_methods scored against the demo corpus's ground-truth f0.
+
+
+wildcard_constraints:
+    method="|".join(_pitch.METHODS),
 
 
 rule extract_pitch:
@@ -9,7 +14,26 @@ rule extract_pitch:
     log:
         "results/logs/extract_pitch/{recording}.log",
     params:
-        cfg=cfg_slice("pitch"),
+        cfg=pitch_params(config["pitch"]["method"]),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../envs/audio.yaml"
+    script:
+        "../workflow_scripts/extract_pitch.py"
+
+
+rule extract_eval_pitch:
+    input:
+        get_audio,
+    output:
+        "results/eval/pitch/{method}/{recording}.csv",
+    log:
+        "results/logs/extract_eval_pitch/{method}/{recording}.log",
+    params:
+        cfg=lambda wildcards: pitch_params(wildcards.method),
     threads: 1
     resources:
         mem_mb=2000,
@@ -22,18 +46,14 @@ rule extract_pitch:
 
 rule evaluate_pitch:
     input:
-        estimates=expand("results/pitch/{recording}.csv", recording=RECORDINGS),
-        references=expand(
-            "{root}/f0/{recording}.csv",
-            root=config["corpus"]["audio_root"],
-            recording=RECORDINGS,
-        ),
+        estimates=get_eval_pitch_estimates,
+        references=get_eval_pitch_references,
     output:
         report("results/eval/pitch.tsv", caption="../report/eval_pitch.rst", category="Evaluation"),
     log:
         "results/logs/evaluate_pitch/evaluate_pitch.log",
     params:
-        method=config["pitch"]["method"],
+        tracks=get_eval_pitch_tracks,
     conda:
         "../envs/audio.yaml"
     script:

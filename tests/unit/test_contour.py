@@ -129,11 +129,83 @@ def test_step_approximation_band_property(x, eps):
     assert all(a != b for a, b in itertools.pairwise(levels))
 
 
+def _sse(x, bounds):
+    pairs = itertools.pairwise(bounds)
+    return sum(float(np.sum((x[a:b] - np.mean(x[a:b])) ** 2)) for a, b in pairs)
+
+
+def _exhaustive_least_squares(x, eps):
+    """(fewest steps, least squared error among them) over all segmentations of x."""
+    n = len(x)
+    best = (n + 1, np.inf)
+    for cuts in itertools.product([False, True], repeat=n - 1):
+        bounds = [0] + [i + 1 for i, c in enumerate(cuts) if c] + [n]
+        if all(_feasible(x[a:b], eps) for a, b in itertools.pairwise(bounds)):
+            best = min(best, (len(bounds) - 1, _sse(np.asarray(x), bounds)))
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(x=_values, eps=st.sampled_from([20.0, 66.0, 100.0]))
+def test_least_squares_tie_break_is_optimal_vs_exhaustive(x, eps):
+    steps = step_approximation(x, epsilon=eps, tie_break="least_squares")
+    n_best, sse_best = _exhaustive_least_squares(x, eps)
+    bounds = [s[0] for s in steps] + [len(x)]
+    assert len(steps) == n_best
+    assert _sse(np.asarray(x), bounds) == pytest.approx(sse_best, abs=1e-6)
+    assert len(step_approximation(x, epsilon=eps, tie_break="greedy")) == n_best
+
+
+def _reference_least_squares(x, eps):
+    """Plain O(n^2) DP over prefixes of (fewest steps, least squared error)."""
+    x = np.asarray(x, dtype=float)
+    best = [(0, 0.0)] + [(np.inf, np.inf)] * len(x)
+    for j in range(1, len(x) + 1):
+        for i in range(j):
+            if _feasible(x[i:j], eps) and best[i][0] < np.inf:
+                seg = x[i:j]
+                cand = (best[i][0] + 1, best[i][1] + float(np.sum((seg - seg.mean()) ** 2)))
+                if cand[0] < best[j][0] or (cand[0] == best[j][0] and cand[1] < best[j][1] - 1e-9):
+                    best[j] = cand
+    return best[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    deltas=st.lists(st.floats(-45, 45, allow_nan=False), min_size=1, max_size=120),
+    eps=st.sampled_from([20.0, 66.0, 100.0]),
+)
+def test_windowed_least_squares_agrees_with_prefix_dp(deltas, eps):
+    x = np.round(np.cumsum(deltas), 1)
+    steps = step_approximation(x, epsilon=eps)
+    n_ref, sse_ref = _reference_least_squares(x, eps)
+    assert len(steps) == n_ref
+    assert _sse(x, [a for a, _, _ in steps] + [x.size]) == pytest.approx(sse_ref, abs=1e-6)
+    for a, b, level in steps:
+        assert np.all(np.abs(x[a:b] - level) <= eps / 2 + 1e-9)
+
+
+def test_least_squares_keeps_a_held_note_whole_after_a_transition():
+    # Melodia f0 (10-cent resolution) around a -165-cent note change, then +100 cents:
+    # the greedy band [1750, 1820] takes the transition frames and cuts the held note.
+    held = [1760.0] * 12 + [1750.0] * 24 + [1760.0] * 2
+    x = [1920.0] * 8 + [1910, 1890, 1860, 1820, 1790, 1770] + held
+    x += [1780, 1790, 1810, 1830, 1840] + [1850.0] * 10
+    t, f0 = _track(x)
+    (greedy,) = simplify(t, f0, min_phrase_tokens=1, min_step_s=0.03, tie_break="greedy")
+    (lsq,) = simplify(t, f0, min_phrase_tokens=1, min_step_s=0.03)
+    assert greedy.tokens.tolist() == [-3, -1, 2]  # the held note split in two steps
+    assert lsq.tokens.tolist() == [-3, 2]
+    assert lsq.pitches_cents.tolist() == [1920.0, 1750.0, 1850.0]
+
+
 def test_step_approximation_rejects_nan_and_bad_epsilon():
     with pytest.raises(MotivicError, match="finite"):
         step_approximation([0.0, np.nan])
     with pytest.raises(MotivicError, match="epsilon"):
         step_approximation([0.0], epsilon=0.0)
+    with pytest.raises(MotivicError, match="tie_break"):
+        step_approximation([0.0], tie_break="median")
     assert step_approximation([]) == []
 
 
@@ -149,8 +221,20 @@ def test_simplify_held_note_has_no_tokens():
 
 def test_simplify_rising_glide_is_monotonic_staircase():
     cents = np.linspace(BASE, BASE + 1200.0, 200)  # one octave in 2 s
-    per_frame = 1200.0 / 199
+    (greedy,) = simplify(*_track(cents), min_phrase_tokens=1, tie_break="greedy")
     (phrase,) = simplify(*_track(cents), min_phrase_tokens=1)
+    assert np.all(np.diff(phrase.levels_cents) > 0)
+    # both have the fewest raw steps (greedy's last one is short and absorbed)
+    assert len(step_approximation(cents)) == len(step_approximation(cents, tie_break="greedy"))
+    assert abs(phrase.tokens.size - greedy.tokens.size) <= 1
+    # least squares spreads the slack over the steps: levels ~ε apart, classes 1 or 2
+    assert set(phrase.tokens.tolist()) <= {1, 2}
+
+
+def test_simplify_rising_glide_greedy_staircase():
+    cents = np.linspace(BASE, BASE + 1200.0, 200)  # one octave in 2 s
+    per_frame = 1200.0 / 199
+    (phrase,) = simplify(*_track(cents), min_phrase_tokens=1, tie_break="greedy")
     assert np.all(np.diff(phrase.levels_cents) > 0)
     assert 1200 / 66 - 2 <= phrase.tokens.size <= 1200 / 66 + 1
     # each greedy step spans at most ε and the next starts one frame higher, so on a
@@ -250,6 +334,7 @@ def test_simplify_invariants_on_random_contours(deltas, holes, min_step_s):
         ({"min_step_s": -1.0}, "min_step_s"),
         ({"min_phrase_tokens": 0}, "min_phrase_tokens"),
         ({"reference_hz": 0.0}, "reference_hz"),
+        ({"tie_break": "first"}, "tie_break"),
     ],
 )
 def test_simplify_rejects_bad_parameters(kwargs, match):

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from motivic.errors import MotivicError
-from motivic.pitch import PitchTrack, evaluate_pitch, extract_pitch, load_pitch_csv, write_pitch_csv
+from motivic.pitch import (
+    EVALUATION_METRICS,
+    METHOD_OPTIONS,
+    METHODS,
+    PitchTrack,
+    evaluate_pitch,
+    evaluation_subset,
+    evaluation_table,
+    extract_pitch,
+    load_pitch_csv,
+    write_pitch_csv,
+)
 from motivic.synth import make_motifs, synth_recording
 
 SR = 44100
@@ -202,3 +214,64 @@ def test_melodia_on_demo_recordings_reaches_90_percent_rpa(seed):
     scores = evaluate_pitch(PitchTrack(rec.f0_times_s, rec.f0_hz), est)
     assert scores["raw_pitch_accuracy"] >= 0.90, scores
     assert scores["voicing_false_alarm"] <= 0.2, scores
+
+
+# --------------------------------------------------------------------------- evaluation tables
+
+
+def test_evaluation_subset_spreads_over_classes():
+    ids = [f"style{c}_r{i:02d}" for c in range(1, 5) for i in range(1, 9)]
+    subset = evaluation_subset(ids, 4)
+    assert [r.split("_")[0] for r in subset] == ["style1", "style2", "style3", "style4"]
+    assert subset == sorted(subset, key=ids.index)
+    assert evaluation_subset(ids, None) == ids and evaluation_subset(ids, 99) == ids
+    assert len(set(evaluation_subset(ids, 7))) == 7
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_evaluation_subset_rejects_bad_sizes(n):
+    with pytest.raises(MotivicError, match="evaluate_subset"):
+        evaluation_subset(["a", "b", "c"], n)
+
+
+def _scores(method, recordings, value):
+    return pd.DataFrame(
+        [{"method": method, "recording": r, **dict.fromkeys(EVALUATION_METRICS, value + k)}
+         for k, r in enumerate(recordings)]
+    )
+
+
+def test_evaluation_table_blocks_and_means():
+    scores = pd.concat(
+        [_scores("melodia", ["r3", "r1", "r2"], 0.5), _scores("pyin", ["r2"], 0.25)],
+        ignore_index=True,
+    )
+    table = evaluation_table(scores)
+    assert table["method"].tolist() == ["melodia"] * 5 + ["pyin"] * 3
+    assert table["recording"].tolist() == [
+        "r1", "r2", "r3", "MEAN", "MEAN_COMMON", "r2", "MEAN", "MEAN_COMMON"
+    ]
+    rows = table.set_index(["method", "recording"])
+    # melodia r3 = 0.5, r1 = 1.5, r2 = 2.5 → mean 1.5; on the common recording (r2): 2.5
+    assert rows.loc[("melodia", "MEAN"), "raw_pitch_accuracy"] == pytest.approx(1.5)
+    assert rows.loc[("melodia", "MEAN"), "n_recordings"] == 3
+    assert rows.loc[("melodia", "MEAN_COMMON"), "overall_accuracy"] == pytest.approx(2.5)
+    assert rows.loc[("pyin", "MEAN_COMMON"), "n_recordings"] == 1
+
+
+def test_evaluation_table_same_recordings_has_no_common_row():
+    scores = pd.concat([_scores("melodia", ["a", "b"], 0.1), _scores("pyin", ["a", "b"], 0.2)])
+    table = evaluation_table(scores)
+    assert "MEAN_COMMON" not in set(table["recording"])
+    with pytest.raises(MotivicError, match="lack columns"):
+        evaluation_table(scores.drop(columns="voicing_recall"))
+
+
+
+def test_method_options_are_extract_pitch_keywords():
+    import inspect
+
+    keywords = set(inspect.signature(extract_pitch).parameters) - {"y"}
+    for method, options in METHOD_OPTIONS.items():
+        assert set(options) <= keywords and {"sr", "hop_length"} <= set(options), method
+    assert set(METHOD_OPTIONS) == set(METHODS)

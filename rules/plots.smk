@@ -1,0 +1,35 @@
+# Optional figures: f0, the ε-step approximation and the mined motif occurrences of each recording
+# (plots.contour.activate). The planted ground truth is drawn too in synth mode.
+
+
+rule plot_contour:
+    input:
+        unpack(get_contour_plot_inputs),
+    output:
+        report(
+            "results/plots/contour/{recording}.png",
+            caption="../report/plot_contour.rst",
+            category="Motifs",
+            subcategory="Contours",
+        ),
+    log:
+        "results/logs/plot_contour/{recording}.log",
+    params:
+        cfg=contour_plot_params(),
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../workflow_scripts/plot_contour.py"
+
+
+rule index_contour_plots:
+    input:
+        valid("results/plots/contour/{recording}.png"),
+    output:
+        "results/plots/contour/index.tsv",
+    log:
+        "results/logs/index_contour_plots/index_contour_plots.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../workflow_scripts/index_contour_plots.py"
