@@ -5,10 +5,11 @@ import sys
 # The repository's own motivic package, at parse time; jobs get it via workflow_scripts/_common.py.
 sys.path.insert(0, workflow.basedir)
 
+from motivic import pitch as _pitch
 from motivic import synth as _synth
 from motivic.config import cfg_slice as _cfg_slice
 from motivic.config import validate_config
-from motivic.corpus import read_metadata
+from motivic.corpus import load_recordings, read_metadata
 from motivic.errors import MotivicError
 
 try:
@@ -45,6 +46,7 @@ wildcard_constraints:
     model="|".join(MODELS),
     dataset="motivic|nonmotivic",
     split="random|group",
+    augment="none|frequency|time|both",
     feature_set="[A-Za-z0-9_]+",
 
 
@@ -69,8 +71,113 @@ def get_audio(wildcards):
     return AUDIO[wildcards.recording]
 
 
+def validation_audio():
+    """Audio the validation checkpoint reads: all of it (synth), else the files that exist.
+
+    A metadata row whose file is missing cannot be an input; validation reports it instead.
+    Adding the file later changes the input set, which reruns validation.
+    """
+    paths = AUDIO.values() if SYNTH else [p for p in AUDIO.values() if os.path.isfile(p)]
+    return [p for p in paths if "{" not in p and "}" not in p]  # braces: reported as bad_name
+
+
+def valid_recordings():
+    """Ids of the recordings that passed validation (checkpoint validate_corpus), in sheet order.
+
+    Every aggregation takes its recordings from here, so excluded recordings never reach it;
+    per-recording rules stay wildcard rules whose only input is that recording's audio.
+    """
+    table = load_recordings(checkpoints.validate_corpus.get().output.recordings)
+    return list(table["recording"])
+
+
+def valid(pattern, **kwargs):
+    """Input function: ``pattern`` expanded over the valid recordings (and ``kwargs``)."""
+
+    def inner(wildcards):
+        return expand(pattern, recording=valid_recordings(), **kwargs)
+
+    return inner
+
+
+def valid_audio(wildcards):
+    return [AUDIO[r] for r in valid_recordings()]
+
+
+# --- melodic stage: rules/pitch.smk, rules/motifs.smk, rules/plots.smk ---------------------
+
+PLOT_TARGETS = ["results/plots/contour/index.tsv"] if config["plots"]["contour"]["activate"] else []
+
+
+def pitch_params(method):
+    """The pitch slice for one backend: its own options only (no evaluation keys)."""
+    cfg = cfg_slice("pitch")
+    cfg = {k: v for k, v in cfg.items() if k in _pitch.METHOD_OPTIONS[method] or k == "method"}
+    cfg["method"] = method
+    return cfg
+
+
+def pitch_eval_tracks():
+    """(method, recording, estimate) of every track evaluate_pitch scores.
+
+    The pipeline's own tracks (pitch.method) on every recording; each other backend of
+    pitch.evaluate_methods on pitch.evaluate_subset recordings spread over the corpus,
+    extracted under results/eval/pitch/{method}/ so the main pitch jobs never rerun.
+    """
+    main = config["pitch"]["method"]
+    recordings = valid_recordings()
+    tracks = [(main, r, f"results/pitch/{r}.csv") for r in recordings]
+    subset = _pitch.evaluation_subset(recordings, config["pitch"]["evaluate_subset"])
+    for method in dict.fromkeys(config["pitch"]["evaluate_methods"]):
+        if method != main:
+            tracks += [(method, r, f"results/eval/pitch/{method}/{r}.csv") for r in subset]
+    return tracks
+
+
+def get_eval_pitch_estimates(wildcards):
+    return [path for _, _, path in pitch_eval_tracks()]
+
+
+def get_eval_pitch_references(wildcards):
+    return [f"{config['corpus']['audio_root']}/f0/{r}.csv" for _, r, _ in pitch_eval_tracks()]
+
+
+def get_eval_pitch_tracks(wildcards):
+    """Param: [method, recording] of each estimate (changing the set reruns the evaluation)."""
+    return [[m, r] for m, r, _ in pitch_eval_tracks()]
+
+
+def mining_params():
+    """The mining slice as mine_closed_patterns keywords (scope picks the rule variant)."""
+    cfg = cfg_slice("mining")
+    cfg.pop("scope", None)
+    return cfg
+
+
+def contour_plot_params():
+    """The plot slice without the activate flag (switching it on reruns nothing else)."""
+    cfg = cfg_slice("plots", "contour")
+    cfg.pop("activate", None)
+    return cfg
+
+
+def get_contour_plot_inputs(wildcards):
+    inputs = {
+        "pitch": f"results/pitch/{wildcards.recording}.csv",
+        "contour": f"results/contour/{wildcards.recording}.tsv",
+        "occurrences": "results/motifs/occurrences.tsv",
+        "recordings": "results/corpus/recordings.tsv",
+    }
+    if SYNTH:
+        inputs["planted"] = f"{config['corpus']['audio_root']}/motifs/{wildcards.recording}.tsv"
+    return inputs
+
+
 def get_final_output():
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
+    if TABLE2_RUNS:  # rules/report.smk: augment.policies × augment.table2
+        targets += ["results/tables/table2.csv", "results/tables/table2.md"]
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
+    targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
     return targets

@@ -1,33 +1,48 @@
-# The corpus: the synthetic demo corpus (synth mode) and the recordings table every stage reads.
+# The corpus: the synthetic demo corpus (synth mode), then validation of every recording: the
+# report of what is wrong with which file, and the table of good recordings every aggregation reads.
 
 
-rule synth_corpus:
-    output:
-        metadata=f"{config['corpus']['audio_root']}/metadata.csv",
-        audio=[f"{config['corpus']['audio_root']}/audio/{r}.wav" for r in RECORDINGS],
-        f0=[f"{config['corpus']['audio_root']}/f0/{r}.csv" for r in RECORDINGS],
-        motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in RECORDINGS],
-    log:
-        "results/logs/synth_corpus/synth_corpus.log",
-    params:
-        cfg=cfg_slice("synth") if SYNTH else {},
-    threads: 1
-    conda:
-        "../envs/audio.yaml"
-    script:
-        "../workflow_scripts/synth_corpus.py"
+# Defined only in synth mode: in recordings mode its outputs (metadata.csv under audio_root) would
+# claim the user's own files.
+if SYNTH:
+
+    rule synth_corpus:
+        output:
+            metadata=f"{config['corpus']['audio_root']}/metadata.csv",
+            audio=[f"{config['corpus']['audio_root']}/audio/{r}.wav" for r in RECORDINGS],
+            f0=[f"{config['corpus']['audio_root']}/f0/{r}.csv" for r in RECORDINGS],
+            motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in RECORDINGS],
+        log:
+            "results/logs/synth_corpus/synth_corpus.log",
+        params:
+            cfg=cfg_slice("synth"),
+        threads: 1
+        conda:
+            "../envs/audio.yaml"
+        script:
+            "../workflow_scripts/synth_corpus.py"
 
 
-rule index_corpus:
+checkpoint validate_corpus:
     input:
         metadata=config["corpus"]["metadata"],
+        audio=validation_audio(),
     output:
-        "results/corpus/recordings.tsv",
+        report=report(
+            "results/validation/corpus_report.tsv",
+            caption="../report/corpus_report.rst",
+            category="Corpus",
+        ),
+        recordings="results/corpus/recordings.tsv",
     log:
-        "results/logs/index_corpus/index_corpus.log",
+        "results/logs/validate_corpus/validate_corpus.log",
     params:
+        cfg=cfg_slice("corpus"),
         id_column="recording" if SYNTH else None,
+    threads: 2
+    resources:
+        mem_mb=1000,
     conda:
         "../envs/audio.yaml"
     script:
-        "../workflow_scripts/index_corpus.py"
+        "../workflow_scripts/validate_corpus.py"

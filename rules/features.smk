@@ -5,10 +5,11 @@ rule select_segments:
     input:
         recordings="results/corpus/recordings.tsv",
         occurrences="results/motifs/occurrences.tsv",
-        pitch=expand("results/pitch/{recording}.csv", recording=RECORDINGS),
+        pitch=valid("results/pitch/{recording}.csv"),
     output:
         motivic="results/segments/motivic.tsv",
         nonmotivic="results/segments/nonmotivic.tsv",
+        no_motifs="results/validation/no_motifs.tsv",
     log:
         "results/logs/select_segments/select_segments.log",
     params:
@@ -24,7 +25,7 @@ rule build_mel_store:
     input:
         segments="results/segments/{dataset}.tsv",
         recordings="results/corpus/recordings.tsv",
-        audio=[AUDIO[r] for r in RECORDINGS],
+        audio=valid_audio,
     output:
         "results/features/{feature_set}/{dataset}.h5",
     log:

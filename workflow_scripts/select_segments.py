@@ -1,10 +1,12 @@
 """Rule select_segments: motif occurrences ≥ min duration and the duration-matched control set."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from _common import setup_logging
 
-from motivic import segments
+from motivic import segments, validation
 from motivic.corpus import load_recordings
 from motivic.io import atomic_path
 from motivic.pitch import load_pitch_csv
@@ -15,9 +17,9 @@ recordings = load_recordings(snakemake.input.recordings)
 occurrences = pd.read_csv(snakemake.input.occurrences, sep="\t", dtype={"pattern": str, "recording": str})
 motivic = segments.motif_segments(occurrences, recordings, min_duration_s=cfg["min_duration_s"])
 voiced = {}
-for recording, path in zip(recordings["recording"], snakemake.input.pitch):
+for path in snakemake.input.pitch:  # one per valid recording, named after it
     track = load_pitch_csv(path)
-    voiced[recording] = segments.voiced_intervals(
+    voiced[Path(path).stem] = segments.voiced_intervals(
         track.times_s, track.f0_hz, min_gap_s=snakemake.params.min_gap_s
     )
 control = segments.control_segments(
@@ -31,6 +33,13 @@ control = segments.control_segments(
 if control.attrs.get("unplaced"):
     log.warning("%d control segments could not be placed", control.attrs["unplaced"])
 log.info("%d motivic segments, %d control segments", len(motivic), len(control))
+voiced_s = {rec: float((iv[:, 1] - iv[:, 0]).sum()) for rec, iv in voiced.items()}
+no_motifs = validation.no_motif_report(
+    recordings, occurrences, motivic, voiced_s, min_duration_s=cfg["min_duration_s"]
+)
+for row in no_motifs.itertuples(index=False):
+    log.warning("recording %s (%s) yields no motif: %s", row.recording, row.label, row.message)
+validation.write_report(no_motifs, snakemake.output.no_motifs)
 for table, path in ((motivic, snakemake.output.motivic), (control, snakemake.output.nonmotivic)):
     with atomic_path(path) as tmp:
         table.to_csv(tmp, sep="\t", index=False)

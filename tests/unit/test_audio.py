@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from motivic.audio import audio_info, load_audio
+from motivic.audio import audio_blocks, audio_info, load_audio
 from motivic.errors import MotivicError
 
 
@@ -84,3 +84,40 @@ def test_audio_info_reads_the_header(tmp_path):
     junk.write_bytes(b"not audio")
     with pytest.raises(MotivicError, match="junk.wav"):
         audio_info(junk)
+
+
+@pytest.mark.parametrize("block_frames", [1, 999, 1000, 4096])
+def test_audio_blocks_concatenate_to_the_whole_file(tmp_path, block_frames):
+    path = tmp_path / "two.flac"
+    y = np.column_stack([_tone(440.0, 8000, seconds=0.25), _tone(550.0, 8000, seconds=0.25)])
+    sf.write(path, y, 8000, subtype="PCM_24")
+    blocks = list(audio_blocks(path, block_frames=block_frames))
+    assert {sr for _, sr in blocks} == {8000}
+    assert all(b.shape[0] == 2 and 0 < b.shape[1] <= block_frames for b, _ in blocks)
+    np.testing.assert_array_equal(
+        np.concatenate([b for b, _ in blocks], axis=1), load_audio(path, sr=8000, mono=False)
+    )
+
+
+def test_audio_blocks_reads_a_truncated_wav_up_to_its_end(tmp_path):
+    path = tmp_path / "cut.wav"
+    sf.write(path, _tone(440.0, 8000, seconds=1.0), 8000, subtype="PCM_16")
+    data = path.read_bytes()
+    path.write_bytes(data[: 44 + 2 * 3000])  # header + 3000 frames of 8000
+    assert sum(b.shape[1] for b, _ in audio_blocks(path, block_frames=512)) == 3000
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, match",
+    [
+        (lambda p: None, {}, "not found"),
+        (lambda p: p.write_text("plain text, not audio\n" * 10), {}, "cannot be decoded"),
+        (lambda p: sf.write(p, np.zeros(10), 8000), {"block_frames": 0}, "block_frames=0"),
+    ],
+)
+def test_audio_blocks_errors_name_the_file_or_parameter(tmp_path, make, kwargs, match):
+    path = tmp_path / "odd take.wav"
+    make(path)
+    with pytest.raises(MotivicError, match=match) as err:
+        list(audio_blocks(path, **kwargs))
+    assert "odd take.wav" in str(err.value) or "block_frames" in match

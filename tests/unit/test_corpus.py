@@ -28,7 +28,11 @@ def test_recording_id_is_safe(name):
 def test_read_metadata_derives_unique_ids_and_groups(tmp_path):
     sheet = tmp_path / "meta.csv"
     pd.DataFrame(
-        {"path": ["x/take.wav", "x__take.wav", "song 1.wav"], "label": ["a", "b", "a"], "group": ["g", "", "h"]}
+        {
+            "path": ["x/take.wav", "x__take.wav", "song 1.wav"],
+            "label": ["a", "b", "a"],
+            "group": ["g", "", "h"],
+        }
     ).to_csv(sheet, index=False)
     table = read_metadata(sheet)
     assert table["recording"].is_unique
@@ -54,3 +58,15 @@ def test_read_metadata_errors_name_the_file(tmp_path, content, match):
 def test_read_metadata_missing_file(tmp_path):
     with pytest.raises(MotivicError, match="does not exist"):
         read_metadata(tmp_path / "none.csv")
+
+
+def test_read_metadata_keeps_bad_rows_for_validation_to_report(tmp_path):
+    """Blank labels and missing files are not fatal here: validation reports them row by row."""
+    sheet = tmp_path / "meta.csv"
+    sheet.write_text(
+        'path,label\ncantaor ñ/toná 1.wav,\nmissing.wav,unknown\n" padded.wav ",debla\n'
+    )
+    table = read_metadata(sheet)
+    assert list(table["label"]) == ["", "unknown", "debla"]
+    assert list(table["path"]) == ["cantaor ñ/toná 1.wav", "missing.wav", "padded.wav"]
+    assert table["recording"].str.fullmatch(r"[A-Za-z0-9_-]+").all()
