@@ -9,15 +9,15 @@ a parsed field (``singer``, ``recording``) or a column of an optional metadata
 CSV (for example ``style``).
 
 Published clip collections hold exact duplicates (the flamenco one has 3,170
-groups of identical clips, some filed under two singers). Clips are hashed on
-their decoded samples, so the same audio in two files is found whatever the
-container, and a policy decides what to do with them; duplicates never end up
-in two splits because only one copy is kept, or the run stops.
+groups of identical clips, some filed under two singers). Clips go through the
+same validation as recordings (:func:`motivic.validation.validate_corpus`):
+they are hashed on their decoded samples, so the same audio in two files is
+found whatever the container, and ``corpus.duplicates`` decides what happens;
+duplicates never end up in two splits because at most one copy goes on.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -28,18 +28,12 @@ import pandas as pd
 from .corpus import recording_id
 from .errors import MotivicError
 
-__all__ = ["AUDIO_SUFFIXES", "scan_clips", "audio_hash", "resolve_duplicates"]
+__all__ = ["AUDIO_SUFFIXES", "scan_clips", "clip_segments"]
 
 logger = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 _CLIP_NAME = re.compile(r"^(?P<recording>[^_]+)_(?:[A-Za-z]+_)?(?P<pattern>-?[0-9-]+)_(?P<clip_id>.+)$")
-DUPLICATE_POLICIES = ("keep-first", "drop", "error")
-
-
-def audio_hash(samples: np.ndarray) -> str:
-    """SHA-1 of decoded audio samples (float32, C order): equal sound ⇒ equal hash."""
-    return hashlib.sha1(np.ascontiguousarray(samples, dtype=np.float32).tobytes()).hexdigest()
 
 
 def scan_clips(root: str | Path, *, label: str = "singer", metadata: str | Path | None = None) -> pd.DataFrame:
@@ -112,51 +106,40 @@ def scan_clips(root: str | Path, *, label: str = "singer", metadata: str | Path 
     return clips.sort_values("path", ignore_index=True)
 
 
-def resolve_duplicates(clips: pd.DataFrame, *, policy: str = "keep-first") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the duplicates policy to clips with a ``hash`` column.
+def clip_segments(clips: pd.DataFrame, report: pd.DataFrame) -> pd.DataFrame:
+    """The motivic segments of a clip corpus: one per clip that passed validation.
 
     Parameters
     ----------
     clips : pandas.DataFrame
-        From :func:`scan_clips`, plus ``hash`` (see :func:`audio_hash`).
-    policy : {"keep-first", "drop", "error"}
-        ``keep-first``: keep the first clip (by path) of each identical group;
-        ``drop``: remove every clip whose content occurs more than once;
-        ``error``: stop if any content occurs twice.
+        From :func:`scan_clips`.
+    report : pandas.DataFrame
+        :func:`motivic.validation.validate_corpus` report of the clips, whose
+        ``recording`` column holds the clip ids (``clips["clip"]``) and whose
+        ``status`` is ``error`` for broken clips and for duplicates the policy drops.
 
     Returns
     -------
-    kept : pandas.DataFrame
-        Clips to use.
-    report : pandas.DataFrame
-        One row per clip of a duplicate group: ``path, hash, n_copies, labels,
-        recordings, action`` (``kept`` or ``dropped``).
+    segments : pandas.DataFrame
+        Columns of :data:`motivic.segments.SEGMENT_COLUMNS` plus ``source`` (the
+        clip id, key of its audio file): ``segment_id`` = clip id, ``recording``
+        and ``group`` = the recording the clip was cut from (so group splits and
+        recording votes work on recordings), ``motif_id`` = the contour pattern
+        of the file name, ``start_s`` = 0 and ``end_s`` = the clip's duration.
     """
-    if policy not in DUPLICATE_POLICIES:
-        raise MotivicError(f"corpus.duplicates={policy!r} must be one of {list(DUPLICATE_POLICIES)}")
-    clips = clips.sort_values("path", ignore_index=True)
-    copies = clips.groupby("hash")["path"].transform("size")
-    groups = clips[copies > 1]
-    if groups.empty:
-        return clips, pd.DataFrame(columns=["path", "hash", "n_copies", "labels", "recordings", "action"])
-    summary = groups.groupby("hash").agg(
-        n_copies=("path", "size"),
-        labels=("label", lambda s: ";".join(sorted(set(s)))),
-        recordings=("recording", lambda s: ";".join(sorted(set(s)))),
-    )
-    if policy == "error":
-        cross = summary[summary["labels"].str.contains(";")]
-        raise MotivicError(
-            f"{len(summary)} groups of identical clips ({len(groups)} files), {len(cross)} under two labels; "
-            f"e.g. {groups['path'].head(3).tolist()} — set corpus.duplicates to keep-first or drop"
-        )
-    first = ~clips.duplicated("hash", keep="first")
-    keep = (copies == 1) | (first if policy == "keep-first" else False)
-    report = groups[["path", "hash"]].join(summary, on="hash")
-    report["action"] = np.where(keep[copies > 1], "kept", "dropped")
-    logger.warning(
-        "%d groups of identical clips (%d files, %d under two labels): policy %s keeps %d of them",
-        len(summary), len(groups), int(summary["labels"].str.contains(";").sum()), policy,
-        int(keep[copies > 1].sum()),
-    )
-    return clips[keep].reset_index(drop=True), report.reset_index(drop=True)
+    status = report.set_index("recording")
+    good = clips[clips["clip"].map(status["status"]) != "error"]
+    duration = good["clip"].map(status["duration_s"]).astype(float)
+    return pd.DataFrame(
+        {
+            "segment_id": good["clip"],
+            "recording": good["recording"],
+            "label": good["label"],
+            "group": good["recording"],
+            "motif_id": good["pattern"],
+            "start_s": 0.0,
+            "end_s": duration,
+            "duration_s": duration,
+            "source": good["clip"],
+        }
+    ).reset_index(drop=True)

@@ -8,6 +8,7 @@ sys.path.insert(0, workflow.basedir)
 from motivic import pitch as _pitch
 from motivic import synth as _synth
 from motivic.config import cfg_slice as _cfg_slice
+from motivic.clips import scan_clips
 from motivic.config import validate_config
 from motivic.corpus import load_recordings, read_metadata
 from motivic.errors import MotivicError
@@ -18,6 +19,16 @@ except MotivicError as _err:
     raise WorkflowError(str(_err)) from None
 
 SYNTH = config["corpus"]["mode"] == "synth"
+CLIPS = config["corpus"]["mode"] == "clips"
+CLIP_AUDIO = {}  # clip id -> audio file (clips mode)
+
+if not CLIPS and not config["corpus"].get("metadata"):
+    raise WorkflowError(f"configuration: corpus.metadata is required in {config['corpus']['mode']} mode")
+if CLIPS and "nonmotivic" in config["datasets"]:
+    raise WorkflowError(
+        "configuration: corpus.mode clips has no recordings to draw non-motivic segments from; "
+        "set datasets: [motivic]"
+    )
 
 if SYNTH:
     RECORDINGS = _synth.recording_ids(
@@ -25,6 +36,19 @@ if SYNTH:
         recordings_per_class=config["synth"]["recordings_per_class"],
     )
     AUDIO = {r: f"{config['corpus']['audio_root']}/audio/{r}.wav" for r in RECORDINGS}
+elif CLIPS:
+    try:
+        _clips = scan_clips(
+            config["corpus"]["audio_root"],
+            label=config["corpus"]["label"],
+            metadata=config["corpus"].get("metadata"),
+        )
+    except MotivicError as _err:
+        raise WorkflowError(str(_err)) from None
+    RECORDINGS, AUDIO = [], {}
+    CLIP_AUDIO = {
+        c: os.path.join(config["corpus"]["audio_root"], p) for c, p in zip(_clips["clip"], _clips["path"])
+    }
 else:
     try:
         _sheet = read_metadata(config["corpus"]["metadata"])
@@ -102,6 +126,16 @@ def valid(pattern, **kwargs):
 
 def valid_audio(wildcards):
     return [AUDIO[r] for r in valid_recordings()]
+
+
+def store_audio_files(wildcards):
+    """Audio a feature store reads: the valid recordings, or every clip (clips mode)."""
+    return list(CLIP_AUDIO.values()) if CLIPS else valid_audio(wildcards)
+
+
+def store_audio_paths():
+    """Param: source id -> audio file for build_mel_store."""
+    return dict(CLIP_AUDIO) if CLIPS else {r: AUDIO[r] for r in RECORDINGS}
 
 
 # --- melodic stage: rules/pitch.smk, rules/motifs.smk, rules/plots.smk ---------------------

@@ -23,6 +23,30 @@ if SYNTH:
             "../workflow_scripts/synth_corpus.py"
 
 
+if CLIPS:
+
+    rule index_clips:
+        input:
+            audio=list(CLIP_AUDIO.values()),
+        output:
+            report=report(
+                "results/validation/corpus_report.tsv",
+                caption="../report/corpus_report.rst",
+                category="Corpus",
+            ),
+            segments="results/segments/motivic.tsv",
+        log:
+            "results/logs/index_clips/index_clips.log",
+        params:
+            cfg=cfg_slice("corpus"),
+            audio=dict(CLIP_AUDIO),
+        threads: 2
+        conda:
+            "../envs/audio.yaml"
+        script:
+            "../workflow_scripts/index_clips.py"
+
+
 checkpoint validate_corpus:
     input:
         metadata=config["corpus"]["metadata"],

@@ -1,38 +1,40 @@
 # Stages 4-6: motivic and control segments, log-mel HDF5 stores, the shared splits.
 
 
-rule select_segments:
-    input:
-        recordings="results/corpus/recordings.tsv",
-        occurrences="results/motifs/occurrences.tsv",
-        pitch=valid("results/pitch/{recording}.csv"),
-    output:
-        motivic="results/segments/motivic.tsv",
-        nonmotivic="results/segments/nonmotivic.tsv",
-        no_motifs="results/validation/no_motifs.tsv",
-    log:
-        "results/logs/select_segments/select_segments.log",
-    params:
-        cfg=cfg_slice("segments"),
-        min_gap_s=config["contour"]["min_gap_s"],
-    conda:
-        "../envs/audio.yaml"
-    script:
-        "../workflow_scripts/select_segments.py"
+# Clips mode: every validated clip is a motivic segment (rules/corpus.smk, index_clips).
+if not CLIPS:
+
+    rule select_segments:
+        input:
+            recordings="results/corpus/recordings.tsv",
+            occurrences="results/motifs/occurrences.tsv",
+            pitch=valid("results/pitch/{recording}.csv"),
+        output:
+            motivic="results/segments/motivic.tsv",
+            nonmotivic="results/segments/nonmotivic.tsv",
+            no_motifs="results/validation/no_motifs.tsv",
+        log:
+            "results/logs/select_segments/select_segments.log",
+        params:
+            cfg=cfg_slice("segments"),
+            min_gap_s=config["contour"]["min_gap_s"],
+        conda:
+            "../envs/audio.yaml"
+        script:
+            "../workflow_scripts/select_segments.py"
 
 
 rule build_mel_store:
     input:
         segments="results/segments/{dataset}.tsv",
-        recordings="results/corpus/recordings.tsv",
-        audio=valid_audio,
+        audio=store_audio_files,
     output:
         "results/features/{feature_set}/{dataset}.h5",
     log:
         "results/logs/build_mel_store/{feature_set}-{dataset}.log",
     params:
         cfg=lambda wildcards: cfg_slice("features", wildcards.feature_set),
-        audio={r: AUDIO[r] for r in RECORDINGS},
+        audio=store_audio_paths(),
     threads: 1
     resources:
         mem_mb=4000,

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from motivic.clips import audio_hash, resolve_duplicates, scan_clips
+from motivic.clips import clip_segments, scan_clips
 from motivic.errors import MotivicError
 
 
@@ -45,28 +45,23 @@ def test_scan_clips_rejects_unknown_label_and_bad_names(clip_root):
         scan_clips(clip_root)
 
 
-def test_audio_hash_depends_on_samples_only():
-    x = np.arange(10, dtype=np.float64) / 10
-    assert audio_hash(x) == audio_hash(x.astype(np.float32))
-    assert audio_hash(x) != audio_hash(x[::-1])
+def test_clip_segments_follow_validation_and_duplicates(clip_root):
+    from motivic.validation import validate_corpus
 
-
-def _hashed(clip_root):
     clips = scan_clips(clip_root, label="singer")
-    clips["hash"] = [audio_hash(sf.read(clip_root / p, dtype="float32")[0]) for p in clips["path"]]
-    return clips
-
-
-@pytest.mark.parametrize("policy, kept", [("keep-first", 2), ("drop", 1)])
-def test_resolve_duplicates_policies(clip_root, policy, kept):
-    clips = _hashed(clip_root)
-    out, report = resolve_duplicates(clips, policy=policy)
-    assert len(out) == kept
-    assert out["hash"].is_unique
-    assert len(report) == 2 and report["labels"].iloc[0] == "AM;EC"
-    assert (report["action"] == "kept").sum() == (1 if policy == "keep-first" else 0)
-
-
-def test_resolve_duplicates_error_policy_names_the_files(clip_root):
-    with pytest.raises(MotivicError, match="identical clips.*D0001_-12121_aaa.wav"):
-        resolve_duplicates(_hashed(clip_root), policy="error")
+    sheet = clips.rename(columns={"recording": "group", "clip": "recording"})
+    report = validate_corpus(
+        sheet[["recording", "path", "label", "group"]], audio_root=clip_root, duplicates="drop",
+        min_duration_s=0.0,
+    )
+    segments = clip_segments(clips, report)
+    # the AM and EC clips hold the same audio: "drop" keeps neither
+    assert segments["segment_id"].tolist() == [clips["clip"][1]]
+    assert segments.loc[0, "recording"] == "D0001" and segments.loc[0, "group"] == "D0001"
+    assert segments.loc[0, "motif_id"] == "1-11-1"
+    assert segments.loc[0, "end_s"] == pytest.approx(8000 / 22050, abs=1e-3)
+    keep = validate_corpus(
+        sheet[["recording", "path", "label", "group"]], audio_root=clip_root, duplicates="keep-first",
+        min_duration_s=0.0,
+    )
+    assert len(clip_segments(clips, keep)) == 2

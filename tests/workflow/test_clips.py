@@ -1,0 +1,57 @@
+"""Clip corpus mode on the real flamenco sample: validation, store, both split strategies."""
+
+from pathlib import Path
+
+import h5py
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import ROOT, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+SAMPLE = (ROOT / "../shared/data/flamenco-motifs-sample").resolve()
+
+
+@pytest.fixture(scope="module")
+def clip_run(tmp_path_factory) -> Path:
+    if not SAMPLE.is_dir():
+        pytest.skip(f"flamenco sample not found at {SAMPLE}")
+    config = yaml.safe_load((ROOT / "config/flamenco.yaml").read_text())
+    config["corpus"]["audio_root"] = str(SAMPLE)
+    config["corpus"]["metadata"] = str(SAMPLE / "metadata.csv")
+    config["models"] = {"reslstm": {"channels": 4, "hidden_size": 8}}
+    config["training"]["epochs"] = 1
+    config["augment"]["policies"] = []
+    config["baselines"] = {}
+    workdir = tmp_path_factory.mktemp("clips")
+    write_config(workdir, config)
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+def test_every_clip_is_validated_and_becomes_a_segment(clip_run):
+    report = pd.read_csv(clip_run / "results/validation/corpus_report.tsv", sep="\t")
+    metadata = pd.read_csv(SAMPLE / "metadata.csv")
+    assert len(report) == len(metadata)
+    assert set(report["status"]) <= {"ok", "warning"}
+    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t")
+    assert len(segments) == len(metadata)
+    assert set(segments["recording"]) == set(metadata["recording"])
+    assert sorted(segments["label"].unique()) == ["debla", "martinete", "saeta"]
+    with h5py.File(clip_run / "results/features/logmel128/motivic.h5", "r") as store:
+        assert store["mel"].shape[0] == len(metadata)
+        valid = store["valid_frames"][:]
+    # 25 ms frames: a 0.3-1.6 s clip has 11-64 valid frames
+    assert valid.min() >= 10 and valid.max() <= 70
+
+
+def test_group_split_keeps_recordings_whole_and_excludes_single_recording_styles(clip_run):
+    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t")
+    split = pd.read_csv(clip_run / "results/splits/motivic/group.tsv", sep="\t")
+    merged = segments.merge(split, on="segment_id")
+    assert (merged.groupby("recording")["split"].nunique() == 1).all()
+    assert set(merged.loc[merged["label"] == "saeta", "split"]) == {"excluded"}
+    table = pd.read_csv(clip_run / "results/tables/table1.csv")
+    assert set(table["split"]) == {"random", "group"}
