@@ -13,8 +13,10 @@ include: "rules/common.smk"
 include: "rules/corpus.smk"
 include: "rules/pitch.smk"
 include: "rules/motifs.smk"
+include: "rules/plots.smk"
 include: "rules/features.smk"
 include: "rules/train.smk"
+include: "rules/baselines.smk"
 include: "rules/report.smk"
 
 

@@ -1,10 +1,14 @@
-"""MFCC-statistics + SVM baseline.
+"""SVM baselines: MFCC statistics + SVM, and convnet features + SVM.
 
 Choi (2018), PhD thesis "Deep neural networks for music tagging", ch. 6.
 
 Each segment is summarised by the mean and standard deviation over time of 20
 MFCCs and their first and second derivatives (120 numbers); an SVM with
-standardised inputs is tuned on the validation set.
+standardised inputs is tuned on the validation set. The second baseline
+replaces the MFCC statistics by the "convnet feature" of Choi, Fazekas,
+Sandler & Cho (2017), "Transfer learning for music classification and
+regression tasks": the average-pooled activation of every conv layer of a
+trained compact convnet, concatenated (:func:`convnet_features`).
 
 Which input?
 ------------
@@ -30,11 +34,13 @@ from .errors import MotivicError
 
 __all__ = [
     "DEFAULT_GRID",
+    "convnet_features",
     "features_from_store",
     "fit_svm",
     "mfcc_stats",
     "mfcc_stats_from_mel",
     "stats_from_mfcc",
+    "svm_probabilities",
 ]
 
 logger = logging.getLogger(__name__)
@@ -193,6 +199,12 @@ def fit_svm(
     pipeline has ``predict_proba``; its ``predict`` is the arg-max of those
     probabilities.
 
+    Degenerate training sets (tiny corpora) are handled with a warning rather
+    than an error: with a single class the returned pipeline always predicts
+    it (``DummyClassifier``, ``best_params == {}``); when a class has a single
+    sample the SVC is not calibrated, and :func:`svm_probabilities` falls back
+    to one-hot predictions.
+
     Parameters
     ----------
     X_train, X_val : np.ndarray [shape=(n, d)]
@@ -214,10 +226,14 @@ def fit_svm(
     Raises
     ------
     MotivicError
-        For an empty grid, unknown SVC arguments, mismatched shapes, or a
-        class with fewer than 2 training samples (calibration needs two folds).
+        For an empty grid, unknown SVC arguments, mismatched shapes or an
+        empty training set.
     """
+    import warnings
+
+    from sklearn.dummy import DummyClassifier
     from sklearn.model_selection import ParameterGrid
+    from sklearn.pipeline import make_pipeline
     from sklearn.svm import SVC
 
     X_train, X_val = np.asarray(X_train, dtype=np.float64), np.asarray(X_val, dtype=np.float64)
@@ -240,10 +256,21 @@ def fit_svm(
         raise MotivicError(
             f"fit_svm: grid must be non-empty with SVC arguments only; unknown {unknown}"
         )
-    smallest = int(np.unique(y_train, return_counts=True)[1].min()) if len(y_train) else 0
+    if not len(y_train):
+        raise MotivicError("fit_svm: the training set is empty")
+    classes, counts = np.unique(y_train, return_counts=True)
+    if classes.size < 2:
+        warnings.warn(
+            f"fit_svm: the training set holds one class ({classes[0]!r}); predicting it always",
+            stacklevel=2,
+        )
+        return make_pipeline(DummyClassifier(strategy="prior")).fit(X_train, y_train), {}
+    smallest = int(counts.min())
     if smallest < 2:
-        raise MotivicError(
-            f"fit_svm: a class has {smallest} training samples; calibration needs >= 2"
+        warnings.warn(
+            f"fit_svm: a class has {smallest} training sample; the SVC is not calibrated "
+            "(probabilities become one-hot predictions)",
+            stacklevel=2,
         )
     best_params, best_score = None, -1.0
     for params in points:
@@ -260,3 +287,89 @@ def fit_svm(
     )
     final = _svc_pipeline(best_params, seed, calibrate_folds=min(5, smallest)).fit(X_train, y_train)
     return final, dict(best_params)
+
+
+def svm_probabilities(pipeline, X: np.ndarray, *, n_classes: int) -> np.ndarray:
+    """Class probabilities of a fitted :func:`fit_svm` pipeline over all ``n_classes`` classes.
+
+    Classes absent from the training labels get probability 0.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        From :func:`fit_svm`, trained on integer labels in ``[0, n_classes)``.
+    X : np.ndarray [shape=(n, d)]
+    n_classes : int >= 1
+
+    Returns
+    -------
+    probs : np.ndarray [shape=(n, n_classes), dtype=float64]
+    """
+    classes = np.asarray(pipeline.classes_)
+    if classes.size and (classes.min() < 0 or classes.max() >= n_classes):
+        raise MotivicError(
+            f"svm_probabilities: classes {classes.tolist()} outside [0, {n_classes})"
+        )
+    probs = np.zeros((len(X), n_classes))
+    if not len(X):
+        return probs
+    X = np.asarray(X, dtype=np.float64)
+    if hasattr(pipeline, "predict_proba"):
+        probs[:, classes.astype(np.int64)] = pipeline.predict_proba(X)
+    else:  # an uncalibrated SVC (see fit_svm)
+        probs[np.arange(len(X)), pipeline.predict(X).astype(np.int64)] = 1.0
+    return probs
+
+
+def convnet_features(
+    model,
+    store,
+    indices: Sequence[int],
+    *,
+    normalise=None,
+    min_frames: int = 32,
+    device="cpu",
+) -> np.ndarray:
+    """Concatenated average-pooled layer activations of a compact convnet, per segment.
+
+    Each segment is cut to its valid frames (padded back to ``min_frames``
+    when shorter, as training batches are) so the averages describe the
+    segment rather than its zero padding, then passed through
+    :func:`motivic.models.layer_features` in eval mode.
+
+    Parameters
+    ----------
+    model : motivic.models.convnet.ChoiConvNet
+        A trained ``compact_convnet*`` model.
+    store : MelStore-like
+        ``read(i) -> (mel [n_mels, n_frames], valid_frames)``.
+    indices : sequence of int [shape=(n,)]
+        Store rows.
+    normalise : callable or None
+        ``(mel, valid_frames) -> mel`` applied first (the store's normaliser).
+    min_frames : int >= 1
+        Shortest input.
+    device : torch.device or str
+
+    Returns
+    -------
+    X : np.ndarray [shape=(n, n_layers * channels), dtype=float64]
+    """
+    import torch
+
+    from .models import layer_features
+
+    model = model.to(device).eval()
+    rows = []
+    with torch.no_grad():
+        for i in indices:
+            mel, valid = store.read(int(i))
+            mel = np.asarray(mel, dtype=np.float32)
+            if normalise is not None:
+                mel = normalise(mel, int(valid))
+            frames = min(max(int(valid), int(min_frames)), mel.shape[1])
+            x = torch.from_numpy(np.ascontiguousarray(mel[:, :frames]))[None, None].to(device)
+            rows.append(torch.cat(layer_features(model, x), dim=1)[0].double().cpu().numpy())
+    if not rows:
+        return np.zeros((0, 0))
+    return np.stack(rows)

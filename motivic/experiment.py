@@ -1,44 +1,239 @@
-"""One experiment run: a model trained and evaluated on one store and one split.
+"""Experiment runs and the experiment grid.
 
 This is the glue between the stages' building blocks — :class:`MelStore`, the
-split file, :mod:`datasets`, :mod:`augment`, :mod:`models` and :mod:`train` —
-so that the workflow scripts and the command-line interface stay thin.
+split file, :mod:`datasets`, :mod:`augment`, :mod:`models`, :mod:`train` and
+:mod:`baselines` — so that the workflow scripts stay thin:
+
+- one run: :func:`train_run` and :func:`evaluate_run` (a network on one store
+  and one split), :func:`mfcc_svm_run` and :func:`convnet_svm_run` (the SVM
+  baselines of Choi (2018), PhD thesis "Deep neural networks for music
+  tagging", ch. 6);
+- the grid: :func:`feature_set_for` (which feature store a model trains on),
+  :func:`run_augment` (the masking a run uses), :func:`table1_runs` and
+  :func:`table2_runs` (the runs behind each result table) and
+  :func:`check_grid` (cross-section consistency of a configuration).
+
+The grid functions take plain config mappings and never import torch, so the
+workflow can call them at parse time.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import augment as _augment
-from . import datasets, models, train
 from .errors import MotivicError
-from .evaluate import classification_metrics, confusion, recording_vote
-from .features import MelStore
-from .segments import load_split
 
-__all__ = ["RunData", "load_run_data", "train_run", "evaluate_run"]
+__all__ = [
+    "BASELINES",
+    "POLICIES",
+    "Run",
+    "RunData",
+    "check_grid",
+    "convnet_svm_run",
+    "evaluate_run",
+    "feature_set_for",
+    "load_run_data",
+    "mfcc_svm_run",
+    "run_augment",
+    "table1_runs",
+    "table2_runs",
+    "train_run",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
+BASELINES = ("mfcc_svm", "convnet_svm")
+#: Augmentation policies (the ``{augment}`` wildcard values).
+POLICIES = ("none", "frequency", "time", "both")
 
 _STORE_ONLY_ATTRS = ("dataset", "motivic_version")
 # Options that read weight files at build time: the trained weights replace them in a checkpoint.
 _WEIGHT_FILE_OPTIONS = ("pretrained", "init_from")
+# Keys of the augment section that choose runs rather than describe the masking of one run.
+_GRID_AUGMENT_KEYS = ("policy", "policies", "table2")
+_PREDICTION_COLUMNS = ("segment_id", "recording", "label", "motif_id", "start_s", "end_s")
+
+
+# ---------------------------------------------------------------------------
+# the experiment grid (plain config mappings; no torch)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One cell of the grid: a model (or baseline) on a dataset, split strategy and policy."""
+
+    model: str
+    dataset: str
+    split: str
+    augment: str
+
+    @property
+    def path(self) -> str:
+        """Run directory relative to the working directory."""
+        return f"results/models/{self.model}/{self.dataset}/{self.split}/{self.augment}"
+
+
+def feature_set_for(model_name: str, model_cfg: Mapping | None, feature_sets: Mapping) -> str:
+    """Feature set a model trains on: ``models.<name>.features``, else the first one defined.
+
+    The schema gives the ``pons_*`` models ``features: mel40`` by default
+    (Pons, Lidy & Serra 2016 use 40 bands); the others default to the first
+    feature set of the ``features:`` section (``logmel128`` in the shipped configs).
+
+    Parameters
+    ----------
+    model_name : str
+        Registry name (used in error messages).
+    model_cfg : mapping or None
+        The model's config entry.
+    feature_sets : mapping
+        The ``features:`` section (name -> parameters), non-empty.
+
+    Raises
+    ------
+    MotivicError
+        If the named feature set is not defined, or there is none.
+    """
+    if not feature_sets:
+        raise MotivicError("features: at least one feature set must be defined")
+    name = (model_cfg or {}).get("features")
+    if name is None:
+        return next(iter(feature_sets))
+    if name not in feature_sets:
+        raise MotivicError(
+            f"models.{model_name}.features={name!r} is not a feature set; defined: "
+            f"{sorted(feature_sets)}. Add a features.{name} section (e.g. kind: {name}) "
+            f"or set models.{model_name}.features"
+        )
+    return str(name)
+
+
+def run_augment(augment_cfg: Mapping | None, policy: str) -> dict:
+    """The masking settings of one run: the ``augment`` section with ``policy`` set.
+
+    The keys that select runs (``policy``, ``policies``, ``table2``) are
+    dropped, so editing the table-2 grid never invalidates a trained run.
+
+    Returns
+    -------
+    augment : dict
+        Keys sorted, ``policy`` included; pass to :func:`train_run`.
+    """
+    if policy not in POLICIES:
+        raise MotivicError(f"augment policy={policy!r} must be one of {', '.join(POLICIES)}")
+    kept = {k: v for k, v in (augment_cfg or {}).items() if k not in _GRID_AUGMENT_KEYS}
+    kept["policy"] = policy
+    return dict(sorted(kept.items()))
+
+
+def table1_runs(config: Mapping) -> list[Run]:
+    """Runs behind Table I: every model and baseline × dataset × split strategy.
+
+    Networks use the Table-I policy ``augment.policy`` (default ``none``);
+    baselines are never augmented.
+    """
+    policy = (config.get("augment") or {}).get("policy", "none")
+    runs = []
+    for dataset in config["datasets"]:
+        for split in config["split"]["strategies"]:
+            runs += [Run(m, dataset, split, policy) for m in config["models"]]
+            runs += [Run(b, dataset, split, "none") for b in (config.get("baselines") or {})]
+    return runs
+
+
+def table2_runs(config: Mapping) -> list[Run]:
+    """Runs behind Table II: ``augment.table2`` models × datasets × splits × ``augment.policies``.
+
+    ``table2.models`` (``None``: every model), ``table2.datasets`` and
+    ``table2.splits`` (``None``: all of ``datasets`` / ``split.strategies``).
+    An empty model list or fewer than one policy gives no Table II.
+    """
+    augment = config.get("augment") or {}
+    grid = augment.get("table2") or {}
+    policies = augment.get("policies") or []
+    pick = {
+        "models": list(config["models"]),
+        "datasets": list(config["datasets"]),
+        "splits": list(config["split"]["strategies"]),
+    }
+    chosen = {
+        key: (grid.get(key) if grid.get(key) is not None else every) for key, every in pick.items()
+    }
+    return [
+        Run(m, d, s, p)
+        for m in chosen["models"]
+        for d in chosen["datasets"]
+        for s in chosen["splits"]
+        for p in policies
+    ]
+
+
+def check_grid(config: Mapping) -> None:
+    """Check the cross-section references of a (schema-validated) configuration.
+
+    Raises
+    ------
+    MotivicError
+        Naming the key, if a model's feature set is undefined, Table II names
+        a model, dataset or split strategy the grid does not have, or a
+        baseline refers to an undefined feature set or model.
+    """
+    feature_sets = config["features"]
+    for name, model_cfg in config["models"].items():
+        feature_set_for(name, model_cfg, feature_sets)
+    grid = (config.get("augment") or {}).get("table2") or {}
+    available = {
+        "models": config["models"],
+        "datasets": config["datasets"],
+        "splits": config["split"]["strategies"],
+    }
+    for key, values in available.items():
+        unknown = sorted(set(grid.get(key) or []) - set(values))
+        if unknown:
+            raise MotivicError(
+                f"augment.table2.{key}={grid[key]} names {unknown}, which the grid lacks "
+                f"(it has {list(values)})"
+            )
+    for name, cfg in (config.get("baselines") or {}).items():
+        cfg = cfg or {}
+        if cfg.get("features") is not None and cfg["features"] not in feature_sets:
+            raise MotivicError(
+                f"baselines.{name}.features={cfg['features']!r} is not a feature set; "
+                f"defined: {sorted(feature_sets)}"
+            )
+        if "model" in cfg and cfg["model"] not in config["models"]:
+            raise MotivicError(
+                f"baselines.{name}.model={cfg['model']!r} must be one of the trained models "
+                f"{list(config['models'])} (its checkpoint provides the features)"
+            )
+
+
+# ---------------------------------------------------------------------------
+# one run
+# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RunData:
     """A store with its split: the store rows of each split and the label coding."""
 
-    store: MelStore
+    store: object
     rows: dict[str, np.ndarray]
     label_to_index: dict[str, int]
     feature_params: dict
+
+    @property
+    def label_names(self) -> list[str]:
+        """Label of each class number."""
+        return sorted(self.label_to_index, key=self.label_to_index.get)
 
     def labels(self, split: str) -> np.ndarray:
         """Integer labels of the rows of ``split``, in row order."""
@@ -46,7 +241,13 @@ class RunData:
         return np.array([self.label_to_index[str(n)] for n in names], dtype=np.int64)
 
     def normaliser(self) -> Callable | None:
-        """Per-band standardisation from the training rows for feature kinds that need it."""
+        """Per-band standardisation from the training rows for feature kinds that need it.
+
+        ``mel40`` (Pons et al. 2016) is standardised dataset-wide with the
+        statistics of the training split only; ``logmel`` is used as stored.
+        """
+        from . import datasets
+
         if self.feature_params.get("kind") != "mel40":
             return None
         mean, std = datasets.band_statistics(self.store, self.rows["train"])
@@ -56,11 +257,18 @@ class RunData:
 def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     """Open a store and assign each of its rows to the split recorded in ``split_path``.
 
+    Rows whose split is none of ``train``, ``val``, ``test`` (for example
+    ``excluded``) are left out, and so are labels that only they carry.
+
     Raises
     ------
     MotivicError
         If a store segment is missing from the split file, or a split is empty.
     """
+    from . import datasets
+    from .features import MelStore
+    from .segments import load_split
+
     store = MelStore(store_path)
     split = load_split(split_path)
     assigned = store.index["segment_id"].map(split)
@@ -71,20 +279,29 @@ def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     empty = [name for name, r in rows.items() if r.size == 0]
     if empty:
         raise MotivicError(f"{split_path}: split(s) {empty} are empty for store {store_path}")
+    used = np.sort(np.concatenate(list(rows.values())))
+    if used.size < len(assigned):
+        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - used.size)
     params = {k: v for k, v in store.attrs.items() if k not in _STORE_ONLY_ATTRS}
-    used = np.concatenate(list(rows.values()))
     labels = datasets.label_index(store.index["label"].to_numpy()[used])
     return RunData(store, rows, labels, params)
 
 
-def _training_items(data: RunData, augment_cfg: dict, seed: int):
+def _training_items(data: RunData, augment_cfg: Mapping, seed: int):
+    from . import augment as _augment
+    from . import datasets
+
     rows = data.rows["train"]
     policy = augment_cfg.get("policy", "none")
     if policy == "none":
         return rows, None
     policies = ("frequency", "time") if policy == "both" else (policy,)
     plan = _augment.augmentation_plan(
-        data.labels("train"), policy=policies, rng=np.random.default_rng(augment_cfg.get("seed", seed))
+        data.labels("train"),
+        policy=policies,
+        rng=np.random.default_rng(augment_cfg.get("seed", seed)),
+        minority_copies=augment_cfg.get("minority_copies", 3),
+        fraction=augment_cfg.get("fraction", 0.5),
     )
 
     def make(p: str) -> _augment.SpecAugment:
@@ -99,7 +316,20 @@ def _training_items(data: RunData, augment_cfg: dict, seed: int):
     return indices, augments
 
 
-def _loader(data: RunData, rows, cfg: train.TrainConfig, device, *, shuffle, augment=None, normalise=None):
+def _fit_min_frames(cfg, model):
+    """``cfg`` with ``min_frames`` raised to the shortest input ``model`` accepts (e.g. 60 for Pons Time)."""
+    import dataclasses
+
+    needed = int(getattr(model, "min_frames", 1))
+    if needed <= cfg.min_frames:
+        return cfg
+    logger.info("cropped batches keep at least %d frames (the model's shortest input)", needed)
+    return dataclasses.replace(cfg, min_frames=needed)
+
+
+def _loader(data: RunData, rows, cfg, device, *, shuffle, augment=None, normalise=None):
+    from . import datasets
+
     dataset = datasets.MelDataset(
         data.store,
         rows,
@@ -131,7 +361,7 @@ def train_run(
     augment: dict | None = None,
     checkpoint_path: str | Path,
     progress: Callable[[dict], None] | None = None,
-) -> train.TrainHistory:
+):
     """Train ``model_name`` on the training rows of a store, selecting on validation.
 
     Parameters
@@ -145,27 +375,37 @@ def train_run(
     training : dict
         The ``training`` config section (see :class:`motivic.train.TrainConfig`).
     augment : dict or None
-        The ``augment`` config section; ``None`` or policy ``none`` disables masking.
+        Masking settings (:func:`run_augment`); ``None`` or policy ``none`` disables masking.
     checkpoint_path : path
         Best checkpoint; a resumable last checkpoint is kept beside it.
 
     Returns
     -------
-    history : TrainHistory
+    history : motivic.train.TrainHistory
     """
+    from . import models, train
+
     cfg = train.TrainConfig.from_dict(training)
     device = train.resolve_device(cfg.device)
     data = load_run_data(store_path, split_path)
     kwargs = {"n_mels": int(data.feature_params["n_mels"]), **model_options}
     model = models.build(model_name, len(data.label_to_index), **kwargs)
+    cfg = _fit_min_frames(cfg, model)
     normalise = data.normaliser()
     train_rows, augments = _training_items(data, augment or {}, cfg.seed)
-    train_loader = _loader(data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise)
+    train_loader = _loader(
+        data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
+    )
     val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
     logger.info(
         "%s on %s: %d train / %d val segments, %d classes, %d parameters, device %s",
-        model_name, store_path, len(train_rows), data.rows["val"].size, len(data.label_to_index),
-        sum(p.numel() for p in model.parameters()), device,
+        model_name,
+        store_path,
+        len(train_rows),
+        data.rows["val"].size,
+        len(data.label_to_index),
+        sum(p.numel() for p in model.parameters()),
+        device,
     )
     return train.fit(
         model,
@@ -177,9 +417,52 @@ def train_run(
         model_name=model_name,
         model_kwargs={k: v for k, v in kwargs.items() if k not in _WEIGHT_FILE_OPTIONS},
         feature_params=data.feature_params,
-        label_names=sorted(data.label_to_index, key=data.label_to_index.get),
+        label_names=data.label_names,
         progress=progress,
     )
+
+
+def _score(
+    data: RunData, split: str, positions: np.ndarray, probs: np.ndarray, label_names: Sequence[str]
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """Metrics, predictions table and confusion matrix of ``probs`` for rows ``positions`` of ``split``."""
+    from .evaluate import classification_metrics, confusion, recording_vote
+
+    rows = data.rows[split][positions]
+    y_true = data.labels(split)[positions]
+    index = data.store.index.iloc[rows].reset_index(drop=True)
+    metrics = classification_metrics(y_true, probs, n_classes=len(label_names))
+    metrics.update(recording_vote(y_true, probs, index["recording"].to_numpy()))
+    metrics.update(
+        split_part=split,
+        n_train=int(data.rows["train"].size),
+        n_val=int(data.rows["val"].size),
+        labels=list(label_names),
+    )
+    predictions = index[list(_PREDICTION_COLUMNS)].copy()
+    predictions["predicted"] = [label_names[i] for i in probs.argmax(axis=1)]
+    for k, name in enumerate(label_names):
+        predictions[f"p_{name}"] = probs[:, k]
+    matrix = confusion(y_true, probs.argmax(axis=1), len(label_names))
+    return metrics, predictions, matrix
+
+
+def _load_trained(checkpoint_path, data: RunData, store_path, training: dict | None):
+    """Checkpoint, rebuilt model (on the configured device), device and config, checked against ``data``."""
+    from . import models, train
+
+    ckpt = train.load_checkpoint(checkpoint_path)
+    train.check_feature_params(ckpt, data.feature_params, source=str(store_path))
+    label_names = list(ckpt["label_names"])
+    if data.label_names != label_names:
+        raise MotivicError(
+            f"{checkpoint_path}: trained on labels {label_names}, store {store_path} has "
+            f"{data.label_names}"
+        )
+    cfg = train.TrainConfig.from_dict(training or {})
+    device = train.resolve_device(cfg.device)
+    model = train.model_from_checkpoint(ckpt, models.build).to(device)
+    return ckpt, model, device, _fit_min_frames(cfg, model)
 
 
 def evaluate_run(
@@ -202,37 +485,141 @@ def evaluate_run(
     Returns
     -------
     metrics : dict
-        Accuracy, macro ROC-AUC, precision, recall, F1, recording-vote accuracy and counts.
+        Accuracy, macro ROC-AUC, precision, recall, F1, recording-vote
+        accuracy, counts and ``labels`` (the class names, in class order).
     predictions : pandas.DataFrame
         One row per segment: ids, true and predicted label, class probabilities.
     confusion_matrix : np.ndarray [shape=(n_classes, n_classes)]
     """
-    ckpt = train.load_checkpoint(checkpoint_path)
+    from . import train
+
     data = load_run_data(store_path, split_path)
-    train.check_feature_params(ckpt, data.feature_params, source=str(store_path))
-    label_names = list(ckpt["label_names"])
-    if sorted(data.label_to_index, key=data.label_to_index.get) != label_names:
-        raise MotivicError(
-            f"{checkpoint_path}: trained on labels {label_names}, store {store_path} has "
-            f"{sorted(data.label_to_index)}"
-        )
-    cfg = train.TrainConfig.from_dict(training or {})
-    torch_device = train.resolve_device(cfg.device)
-    model = train.model_from_checkpoint(ckpt, models.build).to(torch_device)
-    loader = _loader(data, data.rows[split], cfg, torch_device, shuffle=False, normalise=data.normaliser())
-    probs, positions = train.predict(model, loader, device=torch_device)
-    rows = data.rows[split][positions]
-    y_true = data.labels(split)[positions]
-    index = data.store.index.iloc[rows].reset_index(drop=True)
-    metrics = classification_metrics(y_true, probs, n_classes=len(label_names))
-    metrics.update(recording_vote(y_true, probs, index["recording"].to_numpy()))
-    metrics.update(
-        model=ckpt["model"], epoch=int(ckpt["epoch"]), split_part=split,
-        n_train=int(data.rows["train"].size), n_val=int(data.rows["val"].size),
+    ckpt, model, device, cfg = _load_trained(checkpoint_path, data, store_path, training)
+    loader = _loader(
+        data, data.rows[split], cfg, device, shuffle=False, normalise=data.normaliser()
     )
-    predictions = index[["segment_id", "recording", "label", "motif_id", "start_s", "end_s"]].copy()
-    predictions["predicted"] = [label_names[i] for i in probs.argmax(axis=1)]
-    for k, name in enumerate(label_names):
-        predictions[f"p_{name}"] = probs[:, k]
-    matrix = confusion(y_true, probs.argmax(axis=1), len(label_names))
+    probs, positions = train.predict(model, loader, device=device)
+    metrics, predictions, matrix = _score(data, split, positions, probs, data.label_names)
+    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]))
     return metrics, predictions, matrix
+
+
+# ---------------------------------------------------------------------------
+# SVM baselines (Choi 2018, ch. 6)
+# ---------------------------------------------------------------------------
+
+
+def _svm_run(
+    data: RunData, features: Mapping[str, np.ndarray], *, grid, seed: int, name: str
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    from . import baselines
+
+    pipeline, best = baselines.fit_svm(
+        features["train"],
+        data.labels("train"),
+        features["val"],
+        data.labels("val"),
+        grid=grid,
+        seed=seed,
+    )
+    probs = baselines.svm_probabilities(pipeline, features["test"], n_classes=len(data.label_names))
+    positions = np.arange(data.rows["test"].size)
+    metrics, predictions, matrix = _score(data, "test", positions, probs, data.label_names)
+    metrics.update(model=name, svm_params=best, n_features=int(features["train"].shape[1]))
+    return metrics, predictions, matrix
+
+
+def mfcc_svm_run(
+    store_path: str | Path,
+    split_path: str | Path,
+    *,
+    n_mfcc: int = 20,
+    grid: dict | list | None = None,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """MFCC statistics + SVM (Choi 2018, ch. 6) on one store and split, scored on the test rows.
+
+    Each segment's 20 MFCCs, Δ and ΔΔ are summarised by their mean and
+    standard deviation over the valid frames (:func:`motivic.baselines.features_from_store`);
+    the SVM's kernel, C and γ are chosen on the validation rows
+    (:func:`motivic.baselines.fit_svm`).
+
+    Parameters
+    ----------
+    store_path, split_path : path
+        A log-mel store (any feature set) and its split file.
+    n_mfcc : int >= 1
+    grid : dict, list of dict or None
+        SVC parameter grid; ``None``: :data:`motivic.baselines.DEFAULT_GRID`.
+    seed : int
+        SVC ``random_state``.
+    progress : callable or None
+        ``(done, total)`` after each split's features.
+
+    Returns
+    -------
+    metrics, predictions, confusion_matrix
+        As :func:`evaluate_run`; ``metrics`` adds ``svm_params`` and ``n_features``.
+    """
+    from . import baselines
+
+    data = load_run_data(store_path, split_path)
+    features = {}
+    for i, part in enumerate(("train", "val", "test")):
+        features[part] = baselines.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
+        if progress is not None:
+            progress(i + 1, 3)
+    return _svm_run(data, features, grid=grid, seed=seed, name="mfcc_svm")
+
+
+def convnet_svm_run(
+    store_path: str | Path,
+    split_path: str | Path,
+    checkpoint_path: str | Path,
+    *,
+    training: dict | None = None,
+    grid: dict | list | None = None,
+    seed: int = 0,
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """Convnet features + SVM (Choi et al. 2017, "Transfer learning for music classification").
+
+    The features of a segment are the average-pooled activations of every
+    conv layer of a trained compact convnet, concatenated (160 numbers for
+    32 channels, :func:`motivic.models.layer_features`), computed on the
+    segment's valid frames (at least ``training.min_frames``) after the
+    store's normalisation; an SVM is tuned on the validation rows.
+
+    Parameters
+    ----------
+    store_path, split_path : path
+        The store the convnet was trained on, and the split it was trained with.
+    checkpoint_path : path
+        A ``compact_convnet*`` checkpoint.
+    training : dict or None
+        The ``training`` section (device, ``min_frames``).
+    grid, seed
+        As :func:`mfcc_svm_run`.
+
+    Raises
+    ------
+    MotivicError
+        If the checkpoint is not a compact convnet, or does not match the store.
+    """
+    from . import baselines
+
+    data = load_run_data(store_path, split_path)
+    _, model, device, cfg = _load_trained(checkpoint_path, data, store_path, training)
+    normalise = data.normaliser()
+    features = {
+        part: baselines.convnet_features(
+            model,
+            data.store,
+            data.rows[part],
+            normalise=normalise,
+            min_frames=cfg.min_frames,
+            device=device,
+        )
+        for part in ("train", "val", "test")
+    }
+    return _svm_run(data, features, grid=grid, seed=seed, name="convnet_svm")

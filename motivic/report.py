@@ -26,8 +26,11 @@ from .io import atomic_path
 __all__ = [
     "KEYS",
     "METRICS",
+    "SPLIT_HEADINGS",
     "collect_metrics",
     "format_markdown",
+    "format_sections",
+    "order_rows",
     "plot_confusion",
     "plot_curves",
     "table1",
@@ -43,6 +46,11 @@ KEYS = ("model", "dataset", "split", "augment", "seed")
 METRICS = ("accuracy", "auc", "precision", "recall", "f1", "vote_accuracy")
 #: Preferred column order of augmentation policies in Table 2.
 _POLICY_ORDER = ("none", "frequency", "time", "both")
+#: Section headings of the Markdown tables, per split strategy.
+SPLIT_HEADINGS = {
+    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting)",
+    "group": "Split `group` — all motifs of a recording in one split (no recording in two splits)",
+}
 
 
 def _is_scalar(value) -> bool:
@@ -107,8 +115,28 @@ def _mean_std(frame: pd.DataFrame, by: list[str], metrics: Sequence[str]) -> pd.
     return out
 
 
+def order_rows(table: pd.DataFrame, keys: Sequence[str], order: dict | None = None) -> pd.DataFrame:
+    """Sort rows by ``keys``; values listed in ``order[key]`` come first, in that order.
+
+    Values not listed follow in sorted order. Returns a copy with a fresh index.
+    """
+    order = order or {}
+
+    def rank(column: pd.Series) -> pd.Series:
+        listed = list(order.get(column.name, ()))
+        rest = sorted(v for v in column.unique() if v not in listed)
+        position = {v: i for i, v in enumerate(listed + rest)}
+        return column.map(position)
+
+    return table.sort_values(list(keys), key=rank, kind="mergesort").reset_index(drop=True)
+
+
 def table1(
-    df: pd.DataFrame, *, augment: str = "none", metrics: Sequence[str] = METRICS
+    df: pd.DataFrame,
+    *,
+    augment: str | None = "none",
+    metrics: Sequence[str] = METRICS,
+    order: dict | None = None,
 ) -> pd.DataFrame:
     """Per model, dataset and split strategy: mean (and std over seeds) of each metric.
 
@@ -116,32 +144,53 @@ def table1(
     ----------
     df : pandas.DataFrame
         From :func:`collect_metrics`.
-    augment : str
-        Augmentation policy of the runs to include.
+    augment : str or None
+        Augmentation policy of the runs to include; ``None``: every run of
+        ``df`` (the caller chose them, e.g. networks with the Table-I policy
+        and unaugmented baselines).
     metrics : sequence of str
         Metric columns; absent ones are NaN.
+    order : dict or None
+        Preferred order of values per column (``split``, ``model``,
+        ``dataset``), see :func:`order_rows`. With it, rows are sorted by
+        split, then model, then dataset; without, by model, dataset, split.
 
     Returns
     -------
     table : pandas.DataFrame
         Columns ``model, dataset, split, n_seeds`` then ``<metric>, <metric>_std``
-        per metric; rows sorted by model, dataset, split.
+        per metric.
 
     Raises
     ------
     MotivicError
         If no run used ``augment``.
     """
-    runs = df[df["augment"] == augment]
+    runs = df if augment is None else df[df["augment"] == augment]
     if runs.empty:
         raise MotivicError(
             f"table1: no runs with augment={augment!r}; found {sorted(df['augment'].unique())}"
         )
-    return _mean_std(runs, ["model", "dataset", "split"], metrics)
+    table = _mean_std(runs, ["model", "dataset", "split"], metrics)
+    if order is None:
+        return table
+    return order_rows(table, ["split", "model", "dataset"], order)
 
 
-def table2(df: pd.DataFrame, *, metric: str = "accuracy") -> pd.DataFrame:
+def table2(
+    df: pd.DataFrame, *, metric: str = "accuracy", order: dict | None = None
+) -> pd.DataFrame:
     """Model (and dataset, split) × augmentation policy for one metric.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        From :func:`collect_metrics`.
+    metric : str
+        Metric shown in the cells.
+    order : dict or None
+        Preferred row order per column (see :func:`order_rows`); rows are
+        sorted by model, dataset, split either way.
 
     Returns
     -------
@@ -163,7 +212,7 @@ def table2(df: pd.DataFrame, *, metric: str = "accuracy") -> pd.DataFrame:
     policies = [p for p in _POLICY_ORDER if p in present] + sorted(
         p for p in present if p not in _POLICY_ORDER
     )
-    out = stats[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    out = order_rows(stats[keys].drop_duplicates(), keys, order)
     for policy in policies:
         part = stats[stats["augment"] == policy][keys + [metric, f"{metric}_std"]]
         part = part.rename(columns={metric: policy, f"{metric}_std": f"{policy}_std"})
@@ -203,17 +252,63 @@ def format_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(df: pd.DataFrame, csv_path: str | Path, md_path: str | Path) -> None:
+def format_sections(
+    df: pd.DataFrame, *, by: str, headings: dict | None = None, level: int = 3
+) -> str:
+    """Markdown: one table per value of column ``by`` (in order of appearance), under a heading.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    by : str
+        Column to split on; it is left out of each table.
+    headings : dict or None
+        Heading text per value; others read ``<by>: <value>``.
+    level : int >= 1
+        Heading level (number of ``#``).
+
+    Raises
+    ------
+    MotivicError
+        If ``by`` is not a column of ``df``.
+    """
+    if by not in df.columns:
+        raise MotivicError(
+            f"format_sections: by={by!r} is not among the columns {list(df.columns)}"
+        )
+    parts = []
+    for value in pd.unique(df[by]):
+        heading = (headings or {}).get(value, f"{by}: {value}")
+        part = df[df[by] == value].drop(columns=[by])
+        parts.append(f"{'#' * level} {heading}\n\n{format_markdown(part)}")
+    return "\n".join(parts)
+
+
+def write_table(
+    df: pd.DataFrame,
+    csv_path: str | Path,
+    md_path: str | Path,
+    *,
+    sections_by: str | None = None,
+    headings: dict | None = None,
+) -> None:
     """Write ``df`` as CSV (tab-separated when the suffix is ``.tsv``) and as Markdown, atomically.
 
-    Numbers are written with three decimals in both files.
+    Numbers are written with three decimals in both files. With
+    ``sections_by`` the Markdown holds one table per value of that column
+    (see :func:`format_sections`); the CSV always holds every row.
     """
     csv_path = Path(csv_path)
     sep = "\t" if csv_path.suffix == ".tsv" else ","
     with atomic_path(csv_path) as tmp:
         df.to_csv(tmp, sep=sep, index=False, float_format="%.3f")
+    text = (
+        format_markdown(df)
+        if sections_by is None
+        else format_sections(df, by=sections_by, headings=headings)
+    )
     with atomic_path(md_path) as tmp:
-        tmp.write_text(format_markdown(df))
+        tmp.write_text(text)
     logger.info("wrote %s and %s (%d rows)", csv_path, md_path, len(df))
 
 

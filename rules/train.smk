@@ -1,22 +1,41 @@
-# Stages 7-8: one model per (model, dataset, split strategy), evaluated on its test split.
+# Stages 7-8: one network per (model, dataset, split strategy, augmentation policy), evaluated
+# on its test split. Which runs exist is decided by the tables that need them (rules/report.smk).
+from motivic import experiment as _experiment
+
+try:
+    _experiment.check_grid(config)
+except MotivicError as _err:
+    raise WorkflowError(str(_err)) from None
+
+RUN = "results/models/{model}/{dataset}/{split}/{augment}"
+RUN_LABELS = {k: f"{{{k}}}" for k in ("model", "dataset", "split", "augment")}
+# The feature store a run's model trains on (so a store is built only when some model needs it).
+MODEL_STORE = lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.dataset}.h5"
 
 
 rule train_model:
     input:
-        store=lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.dataset}.h5",
+        store=MODEL_STORE,
         split="results/splits/{dataset}/{split}.tsv",
     output:
-        checkpoint="results/models/{model}/{dataset}/{split}/checkpoint.pt",
-        history="results/models/{model}/{dataset}/{split}/history.tsv",
+        checkpoint=f"{RUN}/checkpoint.pt",
+        history=f"{RUN}/history.tsv",
+        curves=report(
+            f"{RUN}/curves.png",
+            caption="../report/curves.rst",
+            category="Training curves",
+            subcategory="{model}",
+            labels=RUN_LABELS,
+        ),
     log:
-        "results/logs/train_model/{model}-{dataset}-{split}.log",
+        "results/logs/train_model/{model}-{dataset}-{split}-{augment}.log",
     benchmark:
-        "results/benchmarks/train_model/{model}-{dataset}-{split}.tsv"
+        "results/benchmarks/train_model/{model}-{dataset}-{split}-{augment}.tsv"
     params:
         model=lambda wc: model_options(wc.model),
         training=cfg_slice("training"),
-        augment=cfg_slice("augment"),
-    threads: 2
+        augment=lambda wc: _experiment.run_augment(config.get("augment"), wc.augment),
+    threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
@@ -29,18 +48,24 @@ rule train_model:
 
 rule evaluate_model:
     input:
-        store=lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.dataset}.h5",
+        store=MODEL_STORE,
         split="results/splits/{dataset}/{split}.tsv",
-        checkpoint="results/models/{model}/{dataset}/{split}/checkpoint.pt",
+        checkpoint=f"{RUN}/checkpoint.pt",
     output:
-        metrics="results/models/{model}/{dataset}/{split}/metrics.json",
-        predictions="results/models/{model}/{dataset}/{split}/predictions.tsv",
+        metrics=f"{RUN}/metrics.json",
+        predictions=f"{RUN}/predictions.tsv",
+        confusion=report(
+            f"{RUN}/confusion.png",
+            caption="../report/confusion.rst",
+            category="Confusion matrices",
+            subcategory="{model}",
+            labels=RUN_LABELS,
+        ),
     log:
-        "results/logs/evaluate_model/{model}-{dataset}-{split}.log",
+        "results/logs/evaluate_model/{model}-{dataset}-{split}-{augment}.log",
     params:
         training=cfg_slice("training"),
-        augment_policy=config["augment"]["policy"],
-    threads: 2
+    threads: 1
     resources:
         gpu=1,
         mem_mb=4000,

@@ -1,9 +1,9 @@
-"""Rule train_model: train one model on one dataset's store and split."""
+"""Rule train_model: train one model on one dataset's store and split, with one masking policy."""
 
 import torch
 from _common import setup_logging
 
-from motivic import seed_everything
+from motivic import report, seed_everything
 from motivic.experiment import train_run
 from motivic.io import atomic_path
 
@@ -21,5 +21,10 @@ history = train_run(
     checkpoint_path=snakemake.output.checkpoint,
 )
 log.info("best epoch %s, best validation score %.4f", history.best_epoch, history.best_score)
+frame = history.to_frame()
 with atomic_path(snakemake.output.history) as tmp:
-    history.to_frame().to_csv(tmp, sep="\t", index=False)
+    frame.to_csv(tmp, sep="\t", index=False)
+w = snakemake.wildcards
+report.plot_curves(
+    frame, snakemake.output.curves, title=f"{w.model} · {w.dataset} · {w.split} · {w.augment}"
+)

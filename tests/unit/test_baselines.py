@@ -6,7 +6,14 @@ import librosa
 import numpy as np
 import pytest
 
-from motivic.baselines import fit_svm, mfcc_stats, mfcc_stats_from_mel, stats_from_mfcc
+from motivic.baselines import (
+    convnet_features,
+    fit_svm,
+    mfcc_stats,
+    mfcc_stats_from_mel,
+    stats_from_mfcc,
+    svm_probabilities,
+)
 from motivic.errors import MotivicError
 
 SR = 22050
@@ -103,5 +110,73 @@ def test_fit_svm_rejects_bad_grid_and_shapes():
         fit_svm(X, y, X, y, grid={"kernel": ["rbf"], "degreez": [2]})
     with pytest.raises(MotivicError, match="shapes"):
         fit_svm(X, y, X[:, :1], y)
-    with pytest.raises(MotivicError, match="calibration"):
-        fit_svm(X[:3], np.array([0, 0, 1]), X, y)
+    with pytest.raises(MotivicError, match="empty"):
+        fit_svm(X[:0], y[:0], X, y)
+
+
+def test_fit_svm_degenerate_training_sets_warn_and_still_predict():
+    X, y = _circles(20, 0)
+    with pytest.warns(UserWarning, match="not calibrated"):
+        model, best = fit_svm(
+            X[:3], np.array([0, 0, 1]), X, y, grid={"kernel": ["linear"], "C": [1.0]}
+        )
+    probs = svm_probabilities(model, X, n_classes=2)
+    assert best == {"kernel": "linear", "C": 1.0}
+    np.testing.assert_array_equal(probs.sum(1), 1.0)
+    assert set(np.unique(probs)) <= {0.0, 1.0}  # one-hot predictions
+    with pytest.warns(UserWarning, match="one class"):
+        model, best = fit_svm(X[:4], np.ones(4, dtype=int), X, y)
+    assert best == {}
+    np.testing.assert_array_equal(svm_probabilities(model, X, n_classes=3)[:, 1], 1.0)
+
+
+def test_svm_probabilities_fill_classes_absent_from_training():
+    X, y = _circles(40, 0)
+    model, _ = fit_svm(X, y * 2, X, y * 2, grid={"kernel": ["rbf"], "C": [1.0]})  # classes 0 and 2
+    probs = svm_probabilities(model, X[:5], n_classes=3)
+    assert probs.shape == (5, 3)
+    np.testing.assert_array_equal(probs[:, 1], 0.0)
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+    with pytest.raises(MotivicError, match="outside"):
+        svm_probabilities(model, X[:5], n_classes=2)
+
+
+class _ArrayStore:
+    def __init__(self, mel, valid):
+        self.mel, self.valid = mel, valid
+
+    def read(self, i):
+        return self.mel[i], int(self.valid[i])
+
+
+def test_convnet_features_concatenate_layers_and_ignore_padding():
+    import torch
+
+    from motivic.models import build, layer_features
+
+    torch.manual_seed(0)
+    model = build("compact_convnet", 3, n_mels=16, channels=4).eval()
+    rng = np.random.default_rng(0)
+    mel = rng.normal(size=(3, 16, 40)).astype(np.float32)
+    valid = np.array([40, 20, 12])
+    padded = mel.copy()
+    for i, v in enumerate(valid):
+        padded[i, :, v:] = 0.0
+    X = convnet_features(model, _ArrayStore(padded, valid), [0, 1, 2], min_frames=8)
+    assert X.shape == (3, 5 * 4)
+    # the same segments with different padding give the same features
+    noisy = padded.copy()
+    for i, v in enumerate(valid):
+        noisy[i, :, v:] = 5.0
+    np.testing.assert_allclose(
+        convnet_features(model, _ArrayStore(noisy, valid), [0, 1, 2], min_frames=8), X, rtol=1e-6
+    )
+    # and they are layer_features of the valid frames, concatenated
+    with torch.no_grad():
+        expected = torch.cat(layer_features(model, torch.from_numpy(mel[1:2, None, :, :20])), 1)
+    np.testing.assert_allclose(X[1], expected[0].numpy(), rtol=1e-5, atol=1e-6)
+    # a normaliser is applied first
+    shifted = convnet_features(
+        model, _ArrayStore(padded, valid), [1], min_frames=8, normalise=lambda m, v: m + 1.0
+    )
+    assert not np.allclose(shifted, X[1:2])

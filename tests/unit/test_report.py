@@ -10,6 +10,8 @@ from motivic.errors import MotivicError
 from motivic.report import (
     collect_metrics,
     format_markdown,
+    format_sections,
+    order_rows,
     plot_confusion,
     plot_curves,
     table1,
@@ -18,11 +20,11 @@ from motivic.report import (
 )
 
 
-def _record(model, seed, accuracy, augment="none", dataset="motivic", **extra):
+def _record(model, seed, accuracy, augment="none", dataset="motivic", split="random", **extra):
     return {
         "model": model,
         "dataset": dataset,
-        "split": "random",
+        "split": split,
         "augment": augment,
         "seed": seed,
         "accuracy": accuracy,
@@ -169,3 +171,38 @@ def test_figures_are_written(tmp_path):
         plot_confusion(np.ones((2, 3)), ["a", "b"], tmp_path / "bad.png")
     with pytest.raises(MotivicError, match="val_loss"):
         plot_curves(frame.drop(columns="val_loss"), tmp_path / "bad.png")
+
+
+def test_table1_without_policy_filter_keeps_every_run_in_the_given_order(records):
+    frame = collect_metrics(
+        records[:4] + [_record("mfcc_svm", 0, 0.5), _record("crnn", 0, 0.7, split="group")]
+    )
+    order = {"split": ["random", "group"], "model": ["reslstm", "crnn", "mfcc_svm"]}
+    t = table1(frame, augment=None, order=order)
+    assert list(zip(t["split"], t["model"])) == [
+        ("random", "reslstm"),
+        ("random", "crnn"),
+        ("random", "mfcc_svm"),
+        ("group", "crnn"),
+    ]
+
+
+def test_order_rows_puts_unlisted_values_last_sorted():
+    df = pd.DataFrame({"model": ["b", "z", "a", "x"], "v": [1, 2, 3, 4]})
+    assert order_rows(df, ["model"], {"model": ["x"]})["model"].tolist() == ["x", "a", "b", "z"]
+
+
+def test_markdown_sections_one_table_per_split(tmp_path, records):
+    frame = collect_metrics(records[:4] + [_record("crnn", 0, 0.7, split="group")])
+    t = table1(frame, order={"split": ["random", "group"]})
+    write_table(
+        t, tmp_path / "t.csv", tmp_path / "t.md", sections_by="split", headings={"group": "Honest"}
+    )
+    text = (tmp_path / "t.md").read_text()
+    assert text.index("### split: random") < text.index("### Honest")
+    random_part, group_part = text.split("### Honest")
+    assert "| split |" not in text and group_part.count("| crnn |") == 1
+    assert random_part.count("| reslstm |") == 1
+    assert len(pd.read_csv(tmp_path / "t.csv")) == 3  # the CSV keeps every row and the split column
+    with pytest.raises(MotivicError, match="by='fold'"):
+        format_sections(t, by="fold")

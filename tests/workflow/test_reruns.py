@@ -58,11 +58,18 @@ def test_mining_parameter_reruns_mining_onward_only(tiny_copy):
 def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
     jobs = _change(tiny_copy, "features", "logmel128", "n_mels", 64)
     assert set(jobs) == {
-        "build_mel_store", "train_model", "evaluate_model", "collect_results", "collect_table2",
-        "mfcc_svm", "convnet_svm",
+        "build_mel_store",
+        "train_model",
+        "evaluate_model",
+        "collect_results",
+        "collect_table2",
+        "mfcc_svm",
+        "convnet_svm",
     }
     assert jobs["build_mel_store"] == 2  # the mel40 stores are untouched, and so are their models
-    on_logmel = _network_runs(load_tiny(), lambda r, c: "features" not in (c["models"][r.model] or {}))
+    on_logmel = _network_runs(
+        load_tiny(), lambda r, c: "features" not in (c["models"][r.model] or {})
+    )
     assert jobs["train_model"] == jobs["evaluate_model"] == len(on_logmel)
 
 
@@ -71,7 +78,10 @@ def test_one_models_option_reruns_only_that_model(tiny_copy):
     n_runs = len(_network_runs(load_tiny(), lambda r, c: r.model == "crnn"))
     assert n_runs > len(load_tiny()["datasets"])  # crnn is in Table II too
     assert jobs == {
-        "train_model": n_runs, "evaluate_model": n_runs, "collect_results": 1, "collect_table2": 1,
+        "train_model": n_runs,
+        "evaluate_model": n_runs,
+        "collect_results": 1,
+        "collect_table2": 1,
     }
 
 

@@ -58,18 +58,42 @@ def test_tiny_run_trains_and_reports_every_model(tiny_run):
     results = tiny_run / "results"
     for model in config["models"]:
         for dataset in config["datasets"]:
-            run = results / "models" / model / dataset / "random"
+            run = results / "models" / model / dataset / "random" / "none"
             ckpt = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=True)
             assert ckpt["model"] == model
+            n_mels = 40 if model.startswith("pons_") else 128  # pons models train on mel40
+            assert ckpt["feature_params"]["n_mels"] == n_mels
             metrics = json.loads((run / "metrics.json").read_text())
             assert 0.0 <= metrics["accuracy"] <= 1.0
             assert (run / "predictions.tsv").stat().st_size > 0
+            for figure in ("curves.png", "confusion.png"):
+                assert (run / figure).read_bytes()[:4] == b"\x89PNG"
+    for baseline in config["baselines"]:
+        run = results / "models" / baseline / "motivic" / "random" / "none"
+        assert json.loads((run / "metrics.json").read_text())["model"] == baseline
+        assert (run / "confusion.png").exists()
     table = pd.read_csv(results / "tables/table1.csv")
-    assert {"model", "dataset", "accuracy", "auc", "precision", "recall", "f1"} <= set(table.columns)
-    assert len(table) == len(config["models"]) * len(config["datasets"])
+    metrics = {"accuracy", "auc", "precision", "recall", "f1", "vote_accuracy"}
+    assert {"model", "dataset", "split"} | metrics <= set(table.columns)
+    rows = len(config["models"]) + len(config["baselines"])
+    assert len(table) == rows * len(config["datasets"]) * len(config["split"]["strategies"])
+    assert set(table["model"]) == set(config["models"]) | set(config["baselines"])
     assert (results / "tables/table1.md").read_text().count("|") > 10
+    table2 = pd.read_csv(results / "tables/table2.csv")
+    assert set(config["augment"]["policies"]) <= set(table2.columns)
+    assert table2["model"].tolist() == config["augment"]["table2"]["models"]
+    assert table2[config["augment"]["policies"]].notna().all().all()
     assert (results / "eval/pitch.tsv").exists() and (results / "eval/motifs.tsv").exists()
     assert (results / "logs/extract_pitch").is_dir()
+
+
+def test_feature_sets_are_built_only_for_models_that_need_them(tmp_path):
+    config = load_tiny()
+    config["models"] = {m: o for m, o in config["models"].items() if not m.startswith("pons_")}
+    write_config(tmp_path, config)
+    jobs = planned_jobs(tmp_path)
+    # logmel128 only: no model needs mel40
+    assert jobs["build_mel_store"] == len(config["datasets"])
 
 
 def test_second_run_schedules_nothing(tiny_run):
