@@ -439,7 +439,11 @@ def _allocate(n: int, fractions: np.ndarray) -> np.ndarray:
     """
     base = (fractions > 0).astype(int)
     rest = n - base.sum()
+    if rest <= 0:
+        return base
     target = np.clip(n * fractions - base, 0.0, None)
+    if target.sum() <= 0:  # every split already at its share: the rest follows the fractions
+        target = fractions.astype(float)
     share = target / target.sum() * rest
     counts = np.floor(share).astype(int)
     order = np.argsort(-(share - counts), kind="mergesort")
