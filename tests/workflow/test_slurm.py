@@ -94,14 +94,17 @@ def test_slurm_profile_requests_gpus_partitions_and_rule_resources(tmp_path):
             assert _threads(block) == expected, rule
 
 
-def test_local_profile_serialises_gpu_jobs(tmp_path):
+def test_local_profile_runs_gpu_jobs_one_at_a_time(tmp_path):
     write_config(tmp_path, load_tiny())
     profile = yaml.safe_load(LOCAL_PROFILE.read_text())
-    assert profile["resources"]["gpu"] == 1
     proc = snakemake(tmp_path, "--profile", str(LOCAL_PROFILE.parent), "--dry-run")
-    text = proc.stdout + proc.stderr
-    assert "Using profile" in text and "local" in text
-    assert "rule train_model:" in text
+    blocks = _dry_run_blocks(proc.stdout + proc.stderr)
+    gpu_jobs = [block for rule, block in blocks if rule in GPU_RULES]
+    assert gpu_jobs
+    # each GPU job takes gpu=1 of the profile's gpu=1, so the scheduler runs one at a time
+    assert all(int(_resources(block)["gpu"]) == 1 for block in gpu_jobs)
+    assert profile["resources"] == {"gpu": 1}
+    assert all("gpu" not in _resources(b) for rule, b in blocks if rule not in GPU_RULES)
 
 
 # --- a real single-node SLURM cluster ------------------------------------------------------
@@ -112,7 +115,8 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\
 def _missing_prerequisite() -> str | None:
     if os.geteuid() != 0:
         return "needs root (slurmctld and slurmd run as root)"
-    missing = [b for b in ("slurmctld", "slurmd", "munged", "sbatch", "squeue") if not shutil.which(b)]
+    daemons = ("slurmctld", "slurmd", "munged", "sbatch", "squeue")
+    missing = [b for b in daemons if not shutil.which(b)]
     if missing:
         return (
             f"{', '.join(missing)} not installed; as root run `tests/workflow/slurm_cluster.sh "
@@ -228,7 +232,8 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     # the targets and every per-recording output exist
     results = workdir / "results"
     n_rec = _n_recordings(config)
-    for stage, pattern in (("pitch", "*.csv"), ("contour", "*.tsv"), ("motifs/per_recording", "*.tsv")):
+    stages = {"pitch": "*.csv", "contour": "*.tsv", "motifs/per_recording": "*.tsv"}
+    for stage, pattern in stages.items():
         assert len(list((results / stage).glob(pattern))) == n_rec, stage
     assert len((results / "motifs/dictionary.tsv").read_text().splitlines()) > 1
     assert json.loads((workdir / metrics).read_text())

@@ -1,0 +1,47 @@
+"""`snakemake --report` after a run: one HTML file with the workflow description and captions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ROOT, snakemake
+
+pytestmark = pytest.mark.slow
+
+CAPTION = re.compile(r"""caption\s*=\s*["']\.\./(report/[\w./-]+\.rst)["']""")
+
+
+def _caption_phrase(path) -> str:
+    """Four consecutive plain words of a caption: text the rendered report must show."""
+    run: list[str] = []
+    for token in (ROOT / path).read_text().split():
+        run = [*run, token] if re.fullmatch(r"[A-Za-z][A-Za-z-]*", token) else []
+        if len(run) == 4:
+            return " ".join(run)
+    raise AssertionError(f"{path} has no four consecutive plain words")
+
+
+def test_every_report_output_has_an_existing_caption():
+    rules = sorted((ROOT / "rules").glob("*.smk"))
+    n_report = sum(len(re.findall(r"\breport\(", p.read_text())) for p in rules)
+    captions = [c for p in rules for c in CAPTION.findall(p.read_text())]
+    assert n_report > 0 and len(captions) == n_report
+    for caption in captions:
+        assert (ROOT / caption).is_file(), caption
+    snakefile = (ROOT / "Snakefile").read_text()
+    assert re.search(r"""^report:\s*["']report/workflow\.rst["']""", snakefile, flags=re.M)
+
+
+def test_report_html_has_workflow_description_and_table_captions(tiny_copy):
+    out = tiny_copy / "results" / "report.html"
+    snakemake(tiny_copy, "--report", str(out))
+    html = out.read_text(encoding="utf-8")
+    assert len(html) > 10_000
+    # the workflow description and the captions of outputs every synth-mode run has
+    for name in ("workflow", "table1", "dictionary", "eval_pitch", "eval_motifs", "curves"):
+        phrase = _caption_phrase(f"report/{name}.rst")
+        assert phrase in html, (name, phrase)
+    for output in ("table1.csv", "dictionary.tsv", "pitch.tsv", "motifs.tsv", "curves.png"):
+        assert output in html, output
