@@ -47,3 +47,19 @@ def progress_bar(total: int, desc: str):
             bar.close()
 
     return update
+
+
+def write_scored_run(snakemake, log, metrics, predictions, matrix, *, augment, seed, title):
+    """Write a scored run's metrics JSON, predictions TSV and confusion-matrix PNG."""
+    from motivic import report
+    from motivic.io import atomic_path, write_json
+
+    w = snakemake.wildcards
+    metrics.update(
+        dataset=w.dataset, split=w.split, augment=augment, seed=seed, confusion=matrix.tolist()
+    )
+    log.info("%s: test accuracy %.3f, macro F1 %.3f", title, metrics["accuracy"], metrics["f1"])
+    write_json(metrics, snakemake.output.metrics)
+    with atomic_path(snakemake.output.predictions) as tmp:
+        predictions.to_csv(tmp, sep="\t", index=False, float_format="%.5f")
+    report.plot_confusion(matrix, metrics["labels"], snakemake.output.confusion, title=title)

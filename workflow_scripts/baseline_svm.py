@@ -1,9 +1,8 @@
 """Rules mfcc_svm and convnet_svm: an SVM baseline (Choi 2018, ch. 6) trained and scored on one split."""
 
-from _common import setup_logging
+from _common import setup_logging, write_scored_run
 
-from motivic import experiment, report
-from motivic.io import atomic_path, write_json
+from motivic import experiment
 
 log = setup_logging(snakemake)
 cfg = dict(snakemake.params.cfg)
@@ -18,18 +17,9 @@ else:
         inputs.store, inputs.split, inputs.checkpoint, training=snakemake.params.training, **svm
     )
 w = snakemake.wildcards
-metrics.update(
-    dataset=w.dataset, split=w.split, augment="none", seed=svm["seed"], confusion=matrix.tolist()
-)
-log.info(
-    "%s: test accuracy %.3f, macro F1 %.3f", snakemake.rule, metrics["accuracy"], metrics["f1"]
-)
-write_json(metrics, snakemake.output.metrics)
-with atomic_path(snakemake.output.predictions) as tmp:
-    predictions.to_csv(tmp, sep="\t", index=False, float_format="%.5f")
-report.plot_confusion(
-    matrix,
-    metrics["labels"],
-    snakemake.output.confusion,
+write_scored_run(
+    snakemake, log, metrics, predictions, matrix,
+    augment="none",
+    seed=svm["seed"],
     title=f"{snakemake.rule} · {w.dataset} · {w.split}",
 )
