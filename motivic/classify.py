@@ -133,7 +133,7 @@ def classify_recording(
             f"classify: checkpoint features of kind {params.get('kind')!r} need dataset statistics; "
             "only logmel models can classify new recordings"
         )
-    cfg = dict(pitch_cfg)
+    cfg = pitch.method_options(pitch_cfg)
     sr_pitch = cfg.pop("sr")
     track = pitch.extract_pitch(load_audio(path, sr=sr_pitch), sr=sr_pitch, **cfg)
     phrases = contour.simplify(track.times_s, track.f0_hz, **contour_cfg)

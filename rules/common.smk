@@ -145,10 +145,7 @@ PLOT_TARGETS = ["results/plots/contour/index.tsv"] if config["plots"]["contour"]
 
 def pitch_params(method):
     """The pitch slice for one backend: its own options only (no evaluation keys)."""
-    cfg = cfg_slice("pitch")
-    cfg = {k: v for k, v in cfg.items() if k in _pitch.METHOD_OPTIONS[method] or k == "method"}
-    cfg["method"] = method
-    return cfg
+    return _pitch.method_options(cfg_slice("pitch"), method)
 
 
 def pitch_eval_tracks():

@@ -275,3 +275,15 @@ def test_method_options_are_extract_pitch_keywords():
     for method, options in METHOD_OPTIONS.items():
         assert set(options) <= keywords and {"sr", "hop_length"} <= set(options), method
     assert set(METHOD_OPTIONS) == set(METHODS)
+
+
+def test_method_options_keep_only_the_backends_keywords():
+    from motivic.pitch import method_options
+
+    cfg = {"method": "melodia", "sr": 44100, "hop_length": 256, "voicing_tolerance": 0.2,
+           "evaluate_methods": ["melodia", "pyin"], "evaluate_subset": 4}
+    assert method_options(cfg) == {"method": "melodia", "sr": 44100, "hop_length": 256,
+                                   "voicing_tolerance": 0.2}
+    assert method_options(cfg, "pyin") == {"method": "pyin", "sr": 44100, "hop_length": 256}
+    with pytest.raises(MotivicError, match="pitch.method"):
+        method_options(cfg, "crepe")

@@ -1,5 +1,6 @@
 """Clip corpus mode on the real flamenco sample: validation, store, both split strategies."""
 
+import os
 from pathlib import Path
 
 import h5py
@@ -11,7 +12,10 @@ from .conftest import ROOT, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = (ROOT / "../shared/data/flamenco-motifs-sample").resolve()
+# The sample sits beside the repository (../shared); MOTIVIC_FLAMENCO_SAMPLE points elsewhere.
+SAMPLE = Path(
+    os.environ.get("MOTIVIC_FLAMENCO_SAMPLE", ROOT / "../shared/data/flamenco-motifs-sample")
+).resolve()
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +28,7 @@ def clip_run(tmp_path_factory) -> Path:
     config["models"] = {"reslstm": {"channels": 4, "hidden_size": 8}}
     config["training"]["epochs"] = 1
     config["augment"]["policies"] = []
+    config["augment"]["table2"]["models"] = ["reslstm"]
     config["baselines"] = {}
     workdir = tmp_path_factory.mktemp("clips")
     write_config(workdir, config)
