@@ -68,6 +68,7 @@ __all__ = [
     "build_dictionary",
     "format_pattern",
     "locate",
+    "locate_collection",
     "mine_closed_patterns",
     "parse_pattern",
     "read_table",
@@ -654,6 +655,38 @@ def mine_closed_patterns(
 
 
 # --------------------------------------------------------------------------- strings
+
+
+def locate_collection(patterns, phrases_by_recording: dict) -> pd.DataFrame:
+    """Time spans of patterns mined over the phrases of a whole collection.
+
+    The mining database is every phrase of every recording, concatenated in the
+    order of ``phrases_by_recording``. Each occurrence is mapped back to its
+    recording and to the phrase index within that recording, and ``support`` is
+    rewritten to the number of phrases of *that recording* holding the pattern,
+    so that summing it over recordings gives back the collection support and the
+    table has the format of per-recording mining (see :func:`build_dictionary`).
+
+    Parameters
+    ----------
+    patterns : list of Pattern
+        Mined from ``[p.tokens for table in phrases_by_recording.values() for p in table]``.
+    phrases_by_recording : dict of str to list of Phrase
+        Recording id → its phrases, in mining order.
+
+    Returns
+    -------
+    occurrences : pandas.DataFrame
+        The columns of :func:`locate` plus ``recording``.
+    """
+    tables = list(phrases_by_recording.values())
+    phrases = [phrase for table in tables for phrase in table]
+    owner = np.repeat(np.array(list(phrases_by_recording), dtype=object), [len(t) for t in tables])
+    local = np.concatenate([np.arange(len(t)) for t in tables] or [np.empty(0, int)])
+    occ = locate(patterns, phrases)
+    occ = occ.assign(recording=owner[occ["phrase"].to_numpy()], phrase=local[occ["phrase"].to_numpy()].astype(int))
+    occ["support"] = occ.groupby(["pattern", "recording"])["phrase"].transform("nunique")
+    return occ
 
 
 def format_pattern(tokens) -> str:

@@ -8,7 +8,6 @@ back the collection support and the dictionary format is the one of the per-reco
 
 from pathlib import Path
 
-import numpy as np
 from _common import setup_logging
 
 from motivic import contour, mining
@@ -16,16 +15,12 @@ from motivic.io import atomic_path
 
 log = setup_logging(snakemake)
 by_recording = {Path(path).stem: contour.load_phrases(path) for path in snakemake.input}
-phrases = [phrase for table in by_recording.values() for phrase in table]
-owner = np.repeat(list(by_recording), [len(table) for table in by_recording.values()])
-local = np.concatenate([np.arange(len(t)) for t in by_recording.values()] or [np.empty(0, int)])
-patterns = mining.mine_closed_patterns([p.tokens for p in phrases], **snakemake.params.cfg)
-occ = mining.locate(patterns, phrases)
-occ = occ.assign(recording=owner[occ["phrase"]], phrase=local[occ["phrase"]].astype(int))
-occ["support"] = occ.groupby(["pattern", "recording"])["phrase"].transform("nunique")
+sequences = [phrase.tokens for table in by_recording.values() for phrase in table]
+patterns = mining.mine_closed_patterns(sequences, **snakemake.params.cfg)
+occ = mining.locate_collection(patterns, by_recording)
 log.info(
     "%d closed motifs, %d occurrences in %d phrases of %d recordings",
-    len(patterns), len(occ), len(phrases), len(by_recording),
+    len(patterns), len(occ), len(sequences), len(by_recording),
 )
 with atomic_path(snakemake.output[0]) as tmp:
     occ.to_csv(tmp, sep="\t", index=False)

@@ -406,3 +406,29 @@ def test_mined_planted_motif_is_found_with_its_support():
     found = {p.tokens: p for p in pats}
     hit = [p for t, p in found.items() if _is_super(t, tuple(motif)) or t == tuple(motif)]
     assert hit and max(p.support for p in hit) >= 6
+
+
+def test_locate_collection_maps_occurrences_back_to_recordings():
+    from motivic.contour import Phrase
+    from motivic.mining import locate_collection
+
+    def phrase(tokens):
+        levels = np.concatenate([[0.0], np.cumsum([60.0 * t for t in tokens])])
+        starts = np.arange(levels.size) * 0.2
+        return Phrase.from_steps(np.column_stack([starts, starts + 0.2, levels]))
+
+    motif = [1, 1, -1]
+    by_recording = {
+        "a": [phrase(motif + [1]), phrase([2] + motif)],
+        "b": [phrase(motif)],
+    }
+    sequences = [p.tokens for table in by_recording.values() for p in table]
+    patterns = mine_closed_patterns(sequences, min_support=3, min_length=3)
+    occ = locate_collection(patterns, by_recording)
+    motif_rows = occ[occ["pattern"] == format_pattern(motif)]
+    assert sorted(zip(motif_rows["recording"], motif_rows["phrase"])) == [("a", 0), ("a", 1), ("b", 0)]
+    # support per recording sums back to the collection support
+    per_recording = motif_rows.groupby("recording")["support"].first()
+    assert per_recording.to_dict() == {"a": 2, "b": 1}
+    row = motif_rows[(motif_rows["recording"] == "a") & (motif_rows["phrase"] == 1)].iloc[0]
+    assert (row["start_s"], row["end_s"]) == pytest.approx((0.2, 1.0))
