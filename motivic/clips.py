@@ -22,7 +22,6 @@ import logging
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .corpus import recording_id

@@ -3,7 +3,6 @@
 from _common import setup_logging
 
 from motivic.audio import load_audio
-from motivic.io import atomic_path
 from motivic.pitch import extract_pitch, write_pitch_csv
 
 log = setup_logging(snakemake)
