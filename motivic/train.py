@@ -600,50 +600,45 @@ def fit(
         if device.type == "cuda"
         else []
     )
+    run = _Run(
+        model, train_loader, val_loader, cfg, device, use_amp, optimizer, scheduler, scaler,
+        loss_fn, identity, checkpoint_path, last_path, progress,
+    )
     with _deterministic(cfg.deterministic), torch.random.fork_rng(devices=rng_devices):
         for epoch in range(history.start_epoch, cfg.epochs + 1):
-            stop = _run_epoch(
-                epoch,
-                model,
-                train_loader,
-                val_loader,
-                cfg,
-                state,
-                device,
-                use_amp,
-                optimizer,
-                scheduler,
-                scaler,
-                loss_fn,
-                identity,
-                checkpoint_path,
-                last_path,
-                progress,
-            )
-            if stop:
+            if _run_epoch(epoch, run, state):
                 break
     return history
 
 
-def _run_epoch(
-    epoch,
-    model,
-    train_loader,
-    val_loader,
-    cfg,
-    state,
-    device,
-    use_amp,
-    optimizer,
-    scheduler,
-    scaler,
-    loss_fn,
-    identity,
-    checkpoint_path,
-    last_path,
-    progress,
-) -> bool:
+@dataclass(frozen=True)
+class _Run:
+    """What stays fixed across the epochs of one :func:`fit` call."""
+
+    model: nn.Module
+    train_loader: Any
+    val_loader: Any
+    cfg: TrainConfig
+    device: torch.device
+    use_amp: bool
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: Any
+    loss_fn: nn.Module
+    identity: dict
+    checkpoint_path: Path
+    last_path: Path
+    progress: Callable[[dict], None] | None
+
+
+def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     """One epoch: train, validate, schedule, checkpoint; return whether to stop early."""
+    model, cfg, optimizer, scheduler, scaler = (
+        run.model, run.cfg, run.optimizer, run.scheduler, run.scaler
+    )
+    train_loader, val_loader, device, use_amp, loss_fn = (
+        run.train_loader, run.val_loader, run.device, run.use_amp, run.loss_fn
+    )
     history = state.history
     torch.manual_seed(_epoch_seed(cfg.seed, epoch))
     _set_epoch(train_loader, epoch)
@@ -666,18 +661,16 @@ def _run_epoch(
     }
     history.append(row)
     improved = _is_better(score, history.best_score, SELECT_METRICS[cfg.select_metric])
+    val_metrics = {f"val_{k}": v for k, v in val.items()}
     if improved:
         history.best_epoch, history.best_score = epoch, float(score)
         state.bad_epochs = 0
-        _save(
-            _checkpoint(identity, model, epoch, {f"val_{k}": v for k, v in val.items()}),
-            checkpoint_path,
-        )
+        _save(_checkpoint(run.identity, model, epoch, val_metrics), run.checkpoint_path)
     else:
         state.bad_epochs += 1
     stop = state.bad_epochs >= cfg.patience
     history.stopped_early = stop
-    last = _checkpoint(identity, model, epoch, {f"val_{k}": v for k, v in val.items()})
+    last = _checkpoint(run.identity, model, epoch, val_metrics)
     last.update(
         optimizer=optimizer.state_dict(),
         scheduler=_plain(scheduler.state_dict()),
@@ -688,7 +681,7 @@ def _run_epoch(
         bad_epochs=state.bad_epochs,
         stopped_early=stop,
     )
-    _save(last, last_path)
+    _save(last, run.last_path)
     logger.info(
         "epoch %d/%d train_loss=%.4f val_loss=%.4f val_accuracy=%.4f lr=%.2e %.1fs%s",
         epoch,
@@ -700,8 +693,8 @@ def _run_epoch(
         row["seconds"],
         " (best)" if improved else "",
     )
-    if progress is not None:
-        progress(dict(row))
+    if run.progress is not None:
+        run.progress(dict(row))
     if stop:
         logger.info(
             "early stopping after %d epochs without improvement (best epoch %d)",
