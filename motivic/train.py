@@ -26,8 +26,13 @@ Plain dicts loaded with ``torch.load(weights_only=True)``: ``model`` (registry
 name), ``model_kwargs``, ``feature_params``, ``label_names``, ``state_dict``,
 ``epoch``, ``metrics``, ``config``. The last checkpoint
 (:func:`last_checkpoint_path`) adds ``optimizer``, ``scheduler``, ``scaler``,
-``history``, ``best_score``, ``best_epoch``, ``bad_epochs`` and
-``stopped_early``. Both are written atomically.
+``history``, ``best_score``, ``best_epoch``, ``bad_epochs``,
+``stopped_early`` and ``best`` (a copy of the best checkpoint). Both are
+written atomically. The best file is written at the end of every ``fit``
+call from that copy, including a call with nothing left to train: Snakemake
+deletes a job's declared outputs before rerunning it (``--forcerun``, a
+changed run-time setting, a retry after a timeout) but never the last
+checkpoint, so no rerun can lose the best weights or end without its output.
 """
 
 from __future__ import annotations
@@ -454,6 +459,8 @@ def _is_better(score: float, best: float, mode: str) -> bool:
 class _State:
     history: TrainHistory
     bad_epochs: int = 0
+    #: The best checkpoint so far (what ``checkpoint_path`` holds), kept inside the last one.
+    best: dict | None = None
 
 
 def _identity(
@@ -478,8 +485,23 @@ def _n_items(loader) -> int:
     return len(dataset) if dataset is not None and hasattr(dataset, "__len__") else -1
 
 
-def _try_resume(last_path, identity, model, optimizer, scheduler, scaler) -> _State | None:
+def _try_resume(
+    last_path, best_path, identity, model, optimizer, scheduler, scaler
+) -> _State | None:
     ckpt = torch.load(last_path, map_location="cpu", weights_only=True)
+    best = ckpt.get("best")
+    if best is None and int(ckpt.get("best_epoch", 0)) > 0:
+        # Written before the best state moved into the last checkpoint: recover it from the
+        # best file if that still exists, else the best weights are gone and resuming would lie.
+        if not best_path.exists():
+            logger.warning(
+                "not resuming from %s: it does not hold the best weights and %s is gone; "
+                "starting over",
+                last_path,
+                best_path,
+            )
+            return None
+        best = torch.load(best_path, map_location="cpu", weights_only=True)
     for key, value in identity.items():
         if ckpt.get(key) != value:
             logger.warning(
@@ -500,7 +522,26 @@ def _try_resume(last_path, identity, model, optimizer, scheduler, scaler) -> _St
         ckpt["epoch"],
         history.best_epoch,
     )
-    return _State(history=history, bad_epochs=int(ckpt["bad_epochs"]))
+    return _State(history=history, bad_epochs=int(ckpt["bad_epochs"]), best=best)
+
+
+def _write_best(state: _State, identity: dict, model: nn.Module, best_path: Path) -> None:
+    """Write the declared best checkpoint from the state, whatever path ``fit`` ended on.
+
+    Snakemake deletes a job's outputs before it runs again (``--forcerun``, a changed
+    run-time setting, a retry after a timeout), while the last checkpoint survives; so the
+    best file is always rewritten from the copy the last checkpoint holds. A run that never
+    improved (every validation score NaN) keeps its final weights, with a warning.
+    """
+    if state.best is None:
+        epoch = len(state.history.epoch)
+        logger.warning(
+            "no epoch improved the validation score; %s holds the weights after epoch %d",
+            best_path,
+            epoch,
+        )
+        state.best = _checkpoint(identity, model, epoch, {})
+    _save(state.best, best_path)
 
 
 def _checkpoint(identity, model, epoch, metrics) -> dict:
@@ -574,7 +615,9 @@ def fit(
     )
     state = None
     if resume and last_path.exists():
-        state = _try_resume(last_path, identity, model, optimizer, scheduler, scaler)
+        state = _try_resume(
+            last_path, checkpoint_path, identity, model, optimizer, scheduler, scaler
+        )
     if state is None:
         state = _State(history=TrainHistory(select_metric=cfg.select_metric))
     history = state.history
@@ -585,6 +628,7 @@ def fit(
             len(history.epoch),
             " (stopped early)" if history.stopped_early else "",
         )
+        _write_best(state, identity, model, checkpoint_path)
         return history
     logger.info(
         "training %s on %s for up to %d epochs (amp=%s, select=%s)",
@@ -608,6 +652,7 @@ def fit(
         for epoch in range(history.start_epoch, cfg.epochs + 1):
             if _run_epoch(epoch, run, state):
                 break
+    _write_best(state, identity, model, checkpoint_path)
     return history
 
 
@@ -665,7 +710,9 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     if improved:
         history.best_epoch, history.best_score = epoch, float(score)
         state.bad_epochs = 0
-        _save(_checkpoint(run.identity, model, epoch, val_metrics), run.checkpoint_path)
+        state.best = _checkpoint(run.identity, model, epoch, val_metrics)
+        # Copied tensors: the model keeps training, the best state must not move with it.
+        state.best["state_dict"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
     else:
         state.bad_epochs += 1
     stop = state.bad_epochs >= cfg.patience
@@ -680,6 +727,7 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
         best_epoch=history.best_epoch,
         bad_epochs=state.bad_epochs,
         stopped_early=stop,
+        best=state.best,
     )
     _save(last, run.last_path)
     logger.info(

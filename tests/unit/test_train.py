@@ -242,6 +242,60 @@ def test_early_stopping_and_nothing_left_to_do(tmp_path):
     assert again.epoch == [1, 2, 3] and again.start_epoch == 4
 
 
+def _weights(path):
+    return load_checkpoint(path)["state_dict"]
+
+
+def _same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_best_checkpoint_is_rewritten_when_deleted_and_nothing_is_left_to_train(tmp_path):
+    # What Snakemake does on --forcerun or a changed run-time setting: the declared output
+    # (the best checkpoint) is deleted, the last checkpoint survives.
+    cfg = TrainConfig(epochs=4, batch_size=6, learning_rate=0.02, seed=1, patience=8)
+    run_fit(tmp_path, cfg)
+    best_before = _weights(tmp_path / "model.pt")
+    epoch_before = load_checkpoint(tmp_path / "model.pt")["epoch"]
+    (tmp_path / "model.pt").unlink()
+    _, history = run_fit(tmp_path, cfg)
+    assert history.start_epoch == 5  # nothing to train
+    assert load_checkpoint(tmp_path / "model.pt")["epoch"] == epoch_before
+    assert _same_weights(_weights(tmp_path / "model.pt"), best_before)
+
+
+def test_best_survives_deletion_when_training_continues_without_improving(tmp_path):
+    # epochs + 1 after the best file was deleted: the extra epoch does not improve (lr ~ 0),
+    # so the best weights must come from the copy inside the last checkpoint.
+    cfg = TrainConfig(epochs=2, batch_size=6, learning_rate=1e-12, patience=8, lr_patience=100)
+    run_fit(tmp_path, cfg)
+    best_before = _weights(tmp_path / "model.pt")
+    (tmp_path / "model.pt").unlink()
+    _, history = run_fit(tmp_path, dataclasses.replace(cfg, epochs=3))
+    assert history.epoch == [1, 2, 3] and history.best_epoch == 1
+    assert _same_weights(_weights(tmp_path / "model.pt"), best_before)
+
+
+def test_early_stopped_run_rewrites_its_best_checkpoint(tmp_path):
+    cfg = TrainConfig(epochs=10, batch_size=6, learning_rate=1e-12, patience=2, lr_patience=100)
+    run_fit(tmp_path, cfg)
+    best_before = _weights(tmp_path / "model.pt")
+    (tmp_path / "model.pt").unlink()
+    _, again = run_fit(tmp_path, dataclasses.replace(cfg, epochs=20, num_workers=0))
+    assert again.stopped_early and again.start_epoch == 4
+    assert _same_weights(_weights(tmp_path / "model.pt"), best_before)
+
+
+def test_best_copy_in_last_checkpoint_does_not_follow_later_training(tmp_path):
+    cfg = TrainConfig(epochs=6, batch_size=6, learning_rate=0.05, seed=1, patience=8)
+    model, history = run_fit(tmp_path, cfg)
+    last = load_checkpoint(last_checkpoint_path(tmp_path / "model.pt"))
+    assert last["best"]["epoch"] == history.best_epoch
+    assert _same_weights(last["best"]["state_dict"], _weights(tmp_path / "model.pt"))
+    if history.best_epoch < 6:
+        assert not _same_weights(last["best"]["state_dict"], last["state_dict"])
+
+
 def test_select_metric_loss_keeps_lowest_validation_loss(tmp_path):
     cfg = TrainConfig(epochs=5, batch_size=6, learning_rate=0.05, select_metric="loss", patience=5)
     _, history = run_fit(tmp_path, cfg)
