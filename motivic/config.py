@@ -17,7 +17,15 @@ import yaml
 
 from .errors import MotivicError
 
-__all__ = ["load_config", "validate_config", "cfg_slice", "SCHEMA_PATH"]
+__all__ = [
+    "RUNTIME_TRAINING_KEYS",
+    "SCHEMA_PATH",
+    "cfg_slice",
+    "evaluation_params",
+    "load_config",
+    "training_params",
+    "validate_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +94,16 @@ def validate_config(config: dict, *, schema_path: str | Path = SCHEMA_PATH, sour
     fractions = config.get("split", {}).get("fractions")
     if fractions and abs(sum(fractions) - 1.0) > 1e-6:
         raise MotivicError(f"{source} is invalid:\n  split.fractions: {fractions} must sum to 1")
+    contour = config.get("contour") or {}
+    edges = contour.get("class_edges")
+    if edges is not None and (
+        len(edges) != contour.get("n_classes", 4) - 1
+        or any(b <= a for a, b in zip(edges, edges[1:]))
+    ):
+        raise MotivicError(
+            f"{source} is invalid:\n  contour.class_edges={edges} must be increasing and hold "
+            f"contour.n_classes - 1 = {contour.get('n_classes', 4) - 1} edges"
+        )
     synth = config.get("synth") or {}
     if synth and synth.get("min_duration_s", 0) > synth.get("max_duration_s", float("inf")):
         raise MotivicError(
@@ -128,3 +146,24 @@ def cfg_slice(config: Mapping, *keys: str) -> Any:
             raise MotivicError(f"configuration has no key {'.'.join(keys)}")
         node = node[key]
     return _sorted(copy.deepcopy(node if node is not None else {}))
+
+
+#: ``training`` keys that change where and how fast a job runs, never what it computes: the
+#: workflow passes them as resources, so changing them reruns nothing (a resumed run may
+#: continue on another device or with more loader workers).
+RUNTIME_TRAINING_KEYS = ("num_workers", "device")
+
+#: ``training`` keys that evaluating a trained checkpoint reads: how its batches are formed,
+#: the precision it runs in, and the seed recorded beside its metrics. The other keys only
+#: shape the checkpoint, which is the evaluation's input.
+EVALUATION_TRAINING_KEYS = ("amp", "batch_size", "crop_to_batch", "min_frames", "seed")
+
+
+def training_params(training: Mapping | None) -> dict:
+    """The ``training`` slice that identifies a trained model (run-time keys removed)."""
+    return {k: v for k, v in _sorted(dict(training or {})).items() if k not in RUNTIME_TRAINING_KEYS}
+
+
+def evaluation_params(training: Mapping | None) -> dict:
+    """The ``training`` keys that change an evaluation's outputs (see :data:`EVALUATION_TRAINING_KEYS`)."""
+    return {k: v for k, v in _sorted(dict(training or {})).items() if k in EVALUATION_TRAINING_KEYS}

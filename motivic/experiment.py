@@ -58,6 +58,10 @@ _STORE_ONLY_ATTRS = ("dataset", "motivic_version")
 _WEIGHT_FILE_OPTIONS = ("pretrained", "init_from")
 # Keys of the augment section that choose runs rather than describe the masking of one run.
 _GRID_AUGMENT_KEYS = ("policy", "policies", "table2")
+# Which masks each policy draws, and the prefix of the augment keys that configure a mask:
+# a run reads only the keys of its own masks (a time-mask width never reruns frequency runs).
+_POLICY_MASKS = {"frequency": ("frequency",), "time": ("time",), "both": ("frequency", "time")}
+_MASK_KEY_PREFIXES = {"frequency": "freq_", "time": "time_"}
 _PREDICTION_COLUMNS = ("segment_id", "recording", "label", "motif_id", "start_s", "end_s")
 
 
@@ -120,7 +124,10 @@ def run_augment(augment_cfg: Mapping | None, policy: str) -> dict:
     """The masking settings of one run: the ``augment`` section with ``policy`` set.
 
     The keys that select runs (``policy``, ``policies``, ``table2``) are
-    dropped, so editing the table-2 grid never invalidates a trained run.
+    dropped, so editing the table-2 grid never invalidates a trained run; so
+    are the keys of masks the policy does not draw (``freq_*`` for ``time``,
+    ``time_*`` for ``frequency``, every key for ``none``), so a run is
+    retrained only when a setting it reads changes.
 
     Returns
     -------
@@ -129,7 +136,15 @@ def run_augment(augment_cfg: Mapping | None, policy: str) -> dict:
     """
     if policy not in POLICIES:
         raise MotivicError(f"augment policy={policy!r} must be one of {', '.join(POLICIES)}")
-    kept = {k: v for k, v in (augment_cfg or {}).items() if k not in _GRID_AUGMENT_KEYS}
+    if policy == "none":  # no masks: no augment key can change the run
+        return {"policy": "none"}
+    unused = _MASK_KEY_PREFIXES.keys() - set(_POLICY_MASKS[policy])
+    kept = {
+        k: v
+        for k, v in (augment_cfg or {}).items()
+        if k not in _GRID_AUGMENT_KEYS
+        and not any(k.startswith(_MASK_KEY_PREFIXES[mask]) for mask in unused)
+    }
     kept["policy"] = policy
     return dict(sorted(kept.items()))
 

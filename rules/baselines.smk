@@ -34,6 +34,7 @@ rule mfcc_svm:
         "results/benchmarks/mfcc_svm/{dataset}-{split}.tsv"
     params:
         cfg=MFCC_SVM,
+        code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -64,10 +65,12 @@ rule convnet_svm:
         "results/benchmarks/convnet_svm/{dataset}-{split}.tsv"
     params:
         cfg=CONVNET_SVM,
-        training=cfg_slice("training"),
+        training=evaluation_params(),
+        code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
         mem_mb=2000,
+        **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"
     script:

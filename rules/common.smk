@@ -8,10 +8,13 @@ sys.path.insert(0, workflow.basedir)
 from motivic import pitch as _pitch
 from motivic import synth as _synth
 from motivic.config import cfg_slice as _cfg_slice
+from motivic.config import evaluation_params as _evaluation_params
+from motivic.config import training_params as _training_params
 from motivic.clips import scan_clips
 from motivic.config import validate_config
 from motivic.corpus import load_recordings, read_metadata
 from motivic.errors import MotivicError
+from motivic.provenance import code_digest as _code_digest
 
 try:
     validate_config(config, source="configuration")
@@ -74,9 +77,36 @@ wildcard_constraints:
     feature_set="[A-Za-z0-9_]+",
 
 
+def code_digest(script):
+    """Param: digest of workflow_scripts/``script`` and the motivic code it reaches.
+
+    Editing library code a rule can run reruns that rule (and so its consumers), and nothing
+    that cannot run the edited code (motivic/provenance.py). Docstrings and comments don't count.
+    """
+    return _code_digest(os.path.join(workflow.basedir, "workflow_scripts", script), workflow.basedir)
+
+
 def cfg_slice(*keys):
     """Config slice (keys sorted) for a rule's params: changing it reruns the rule."""
     return _cfg_slice(config, *keys)
+
+
+def training_params():
+    """Param: the training slice that identifies a trained model (no run-time keys)."""
+    return _training_params(cfg_slice("training"))
+
+
+def evaluation_params():
+    """Param: the training keys an evaluation of a checkpoint reads."""
+    return _evaluation_params(cfg_slice("training"))
+
+
+# Run-time settings of the torch rules, passed as resources (changing them reruns nothing):
+# loader_workers = training.num_workers, torch_device = training.device.
+RUNTIME_TRAINING = {
+    "loader_workers": int(config["training"].get("num_workers", 0)),
+    "torch_device": str(config["training"].get("device", "auto")),
+}
 
 
 def model_options(model):

@@ -16,6 +16,7 @@ if SYNTH:
             "results/logs/synth_corpus/synth_corpus.log",
         params:
             cfg=cfg_slice("synth"),
+            code=code_digest("synth_corpus.py"),
         threads: 1
         conda:
             "../envs/audio.yaml"
@@ -40,6 +41,7 @@ if CLIPS:
         params:
             cfg=cfg_slice("corpus"),
             audio=dict(CLIP_AUDIO),
+            code=code_digest("index_clips.py"),
         threads: 2
         conda:
             "../envs/audio.yaml"
@@ -63,6 +65,7 @@ checkpoint validate_corpus:
     params:
         cfg=cfg_slice("corpus"),
         id_column="recording" if SYNTH else None,
+        code=code_digest("validate_corpus.py"),
     threads: 2
     resources:
         mem_mb=1000,

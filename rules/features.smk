@@ -18,6 +18,7 @@ if not CLIPS:
         params:
             cfg=cfg_slice("segments"),
             min_gap_s=config["contour"]["min_gap_s"],
+            code=code_digest("select_segments.py"),
         conda:
             "../envs/audio.yaml"
         script:
@@ -35,6 +36,7 @@ rule build_mel_store:
     params:
         cfg=lambda wildcards: cfg_slice("features", wildcards.feature_set),
         audio=store_audio_paths(),
+        code=code_digest("build_mel_store.py"),
     threads: 1
     resources:
         mem_mb=4000,
@@ -53,6 +55,7 @@ rule split_segments:
         "results/logs/split_segments/{dataset}-{split}.log",
     params:
         cfg=cfg_slice("split"),
+        code=code_digest("split_segments.py"),
     conda:
         "../envs/mining.yaml"
     script:

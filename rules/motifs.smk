@@ -11,6 +11,7 @@ rule simplify_contour:
         "results/logs/simplify_contour/{recording}.log",
     params:
         cfg=cfg_slice("contour"),
+        code=code_digest("simplify_contour.py"),
     conda:
         "../envs/mining.yaml"
     script:
@@ -28,6 +29,7 @@ if config["mining"]["scope"] == "recording":
             "results/logs/mine_motifs/{recording}.log",
         params:
             cfg=mining_params(),
+            code=code_digest("mine_motifs.py"),
         conda:
             "../envs/mining.yaml"
         script:
@@ -44,6 +46,7 @@ else:  # mining.scope: collection — one database of every phrase of the collec
             "results/logs/mine_collection_motifs/mine_collection_motifs.log",
         params:
             cfg=mining_params(),
+            code=code_digest("mine_collection_motifs.py"),
         resources:
             mem_mb=4000,
         conda:
@@ -58,6 +61,8 @@ else:  # mining.scope: collection — one database of every phrase of the collec
             "results/motifs/per_recording/{recording}.tsv",
         log:
             "results/logs/split_collection_motifs/{recording}.log",
+        params:
+            code=code_digest("split_collection_motifs.py"),
         conda:
             "../envs/mining.yaml"
         script:
@@ -77,6 +82,8 @@ rule collect_motifs:
         occurrences="results/motifs/occurrences.tsv",
     log:
         "results/logs/collect_motifs/collect_motifs.log",
+    params:
+        code=code_digest("collect_motifs.py"),
     conda:
         "../envs/mining.yaml"
     script:
@@ -94,6 +101,7 @@ rule evaluate_motifs:
         "results/logs/evaluate_motifs/evaluate_motifs.log",
     params:
         min_iou=0.5,
+        code=code_digest("evaluate_motifs.py"),
     conda:
         "../envs/mining.yaml"
     script:

@@ -15,6 +15,7 @@ rule extract_pitch:
         "results/logs/extract_pitch/{recording}.log",
     params:
         cfg=pitch_params(config["pitch"]["method"]),
+        code=code_digest("extract_pitch.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -34,6 +35,7 @@ rule extract_eval_pitch:
         "results/logs/extract_eval_pitch/{method}/{recording}.log",
     params:
         cfg=lambda wildcards: pitch_params(wildcards.method),
+        code=code_digest("extract_pitch.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -54,6 +56,7 @@ rule evaluate_pitch:
         "results/logs/evaluate_pitch/evaluate_pitch.log",
     params:
         tracks=get_eval_pitch_tracks,
+        code=code_digest("evaluate_pitch.py"),
     conda:
         "../envs/audio.yaml"
     script:

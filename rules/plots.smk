@@ -16,6 +16,7 @@ rule plot_contour:
         "results/logs/plot_contour/{recording}.log",
     params:
         cfg=contour_plot_params(),
+        code=code_digest("plot_contour.py"),
     conda:
         "../envs/report.yaml"
     script:
@@ -29,6 +30,8 @@ rule index_contour_plots:
         "results/plots/contour/index.tsv",
     log:
         "results/logs/index_contour_plots/index_contour_plots.log",
+    params:
+        code=code_digest("index_contour_plots.py"),
     conda:
         "../envs/report.yaml"
     script:

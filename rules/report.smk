@@ -24,6 +24,7 @@ rule collect_results:
     params:
         table="table1",
         order=TABLE_ORDER,
+        code=code_digest("collect_results.py"),
     conda:
         "../envs/report.yaml"
     script:
@@ -41,6 +42,7 @@ rule collect_table2:
     params:
         table="table2",
         order=TABLE_ORDER,
+        code=code_digest("collect_results.py"),
     conda:
         "../envs/report.yaml"
     script:

@@ -33,12 +33,14 @@ rule train_model:
         "results/benchmarks/train_model/{model}-{dataset}-{split}-{augment}.tsv"
     params:
         model=lambda wc: model_options(wc.model),
-        training=cfg_slice("training"),
+        training=training_params(),
         augment=lambda wc: _experiment.run_augment(config.get("augment"), wc.augment),
+        code=code_digest("train_model.py"),
     threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
+        **RUNTIME_TRAINING,
         runtime=240,
     conda:
         "../envs/torch.yaml"
@@ -64,11 +66,13 @@ rule evaluate_model:
     log:
         "results/logs/evaluate_model/{model}-{dataset}-{split}-{augment}.log",
     params:
-        training=cfg_slice("training"),
+        training=evaluation_params(),
+        code=code_digest("evaluate_model.py"),
     threads: 1
     resources:
         gpu=1,
         mem_mb=4000,
+        **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"
     script:

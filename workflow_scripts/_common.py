@@ -34,6 +34,21 @@ def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
     return logging.getLogger(f"motivic.workflow.{snakemake.rule}")
 
 
+def training_settings(snakemake) -> dict:
+    """The rule's ``training`` params with the run-time settings its resources carry.
+
+    ``training.num_workers`` and ``training.device`` travel as the resources
+    ``loader_workers`` and ``torch_device`` (rules/common.smk), so changing them reruns nothing.
+    """
+    settings = dict(snakemake.params.training)
+    resources = snakemake.resources
+    if hasattr(resources, "loader_workers"):
+        settings["num_workers"] = int(resources.loader_workers)
+    if hasattr(resources, "torch_device"):
+        settings["device"] = str(resources.torch_device)
+    return settings
+
+
 def progress_bar(total: int, desc: str):
     """A tqdm progress callback ``(done, total)`` writing to the job log at a low refresh rate."""
     from tqdm import tqdm

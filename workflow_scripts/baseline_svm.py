@@ -1,6 +1,6 @@
 """Rules mfcc_svm and convnet_svm: an SVM baseline (Choi 2018, ch. 6) trained and scored on one split."""
 
-from _common import setup_logging, write_scored_run
+from _common import setup_logging, training_settings, write_scored_run
 
 from motivic import experiment
 
@@ -14,7 +14,7 @@ if snakemake.rule == "mfcc_svm":
     )
 else:
     metrics, predictions, matrix = experiment.convnet_svm_run(
-        inputs.store, inputs.split, inputs.checkpoint, training=snakemake.params.training, **svm
+        inputs.store, inputs.split, inputs.checkpoint, training=training_settings(snakemake), **svm
     )
 w = snakemake.wildcards
 write_scored_run(

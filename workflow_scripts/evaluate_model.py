@@ -1,7 +1,7 @@
 """Rule evaluate_model: test-split metrics, predictions and confusion matrix of one checkpoint."""
 
 import torch
-from _common import setup_logging, write_scored_run
+from _common import setup_logging, training_settings, write_scored_run
 
 from motivic.experiment import evaluate_run
 
@@ -12,7 +12,7 @@ metrics, predictions, matrix = evaluate_run(
     snakemake.input.store,
     snakemake.input.split,
     snakemake.input.checkpoint,
-    training=snakemake.params.training,
+    training=training_settings(snakemake),
 )
 write_scored_run(
     snakemake, log, metrics, predictions, matrix,

@@ -1,14 +1,14 @@
 """Rule train_model: train one model on one dataset's store and split, with one masking policy."""
 
 import torch
-from _common import setup_logging
+from _common import setup_logging, training_settings
 
 from motivic import report, seed_everything
 from motivic.experiment import train_run
 from motivic.io import atomic_path
 
 log = setup_logging(snakemake)
-training = snakemake.params.training
+training = training_settings(snakemake)
 torch.set_num_threads(snakemake.threads)
 seed_everything(training["seed"])
 history = train_run(
