@@ -1,4 +1,4 @@
-"""SpecAugment-style masking of log-mel spectrograms and class-dependent augmentation plans.
+"""SpecAugment-style frequency and time masking of log-mel spectrograms.
 
 Frequency and time masking follow Park et al. (2019), "SpecAugment: A Simple
 Data Augmentation Method for Automatic Speech Recognition": a band of ``f``
@@ -9,30 +9,40 @@ warping is not used (neither does Arronte Alvarez & Gómez, 2021).
 Every transform here is pure: it returns a new array and draws randomness only
 from the explicit ``rng`` argument.
 
+Mask width bound
+----------------
+Park et al. bound a time mask by ``p`` times the length of the utterance
+("time mask upper bound", ``p = 0.2`` in their SM and SS policies). Here the
+width of a time mask is drawn from ``U{0, ..., min(T, floor(p * valid_frames))}``
+(``max_fraction=p``), so on a short segment a mask never blanks the whole
+motif: at 25 ms frames a 0.5 s motif has 20 frames, which ``T = 20`` alone
+would allow to mask completely. ``max_fraction=1`` restores the unbounded
+``U{0, ..., min(T, valid_frames)}``.
+
 Mask value
 ----------
-Park et al. set masked cells to the mean of the (normalised) spectrogram. By
-default (``fill_value=None``) the masks here use the mean of the *valid* part
-of the input, ``mel[..., :valid_frames].mean()``; for standardised inputs this
-is close to 0, the value the stores use for padding. Pass ``fill_value=0.0`` to
-mask with the padding value exactly.
+Park et al. set masked cells to the mean of the (normalised) spectrogram, which
+is 0 for their normalised inputs. With ``fill_value=None`` the masks here use
+the mean of the *valid* part of the input, ``mel[..., :valid_frames].mean()``.
+The training runs pass an explicit value instead (``augment.fill: pad``, see
+:mod:`motivic.experiment`): the value of the stores' padding, i.e. silence
+(``log(log_offset)`` for the ``logmel`` features), so that a masked block looks
+like the padding the model already sees rather than like a loud flat block.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import MotivicError
+from ..errors import MotivicError
 
 __all__ = [
     "POLICIES",
     "SpecAugment",
-    "augmentation_plan",
     "frequency_mask",
     "spec_augment",
     "time_mask",
@@ -56,6 +66,12 @@ def _fill(mel: np.ndarray, valid_frames: int, fill_value: float | None) -> float
         return float(fill_value)
     valid = mel[..., : max(int(valid_frames), 1)]
     return float(valid.mean()) if valid.size else 0.0
+
+
+def _check_fraction(name: str, value: float) -> float:
+    if not 0.0 <= float(value) <= 1.0:
+        raise MotivicError(f"{name}={value!r} must lie in [0, 1]")
+    return float(value)
 
 
 def _check_count(name: str, value: int) -> int:
@@ -125,6 +141,7 @@ def time_mask(
     max_frames: int,
     n_masks: int = 1,
     fill_value: float | None = None,
+    max_fraction: float = 1.0,
 ) -> np.ndarray:
     """Mask ``n_masks`` random blocks of consecutive frames inside the valid frames.
 
@@ -138,12 +155,15 @@ def time_mask(
         Source of randomness.
     max_frames : int >= 0
         Widest mask, ``T`` in Park et al. (2019); each width is drawn from
-        ``U{0, ..., min(T, valid_frames)}`` and its first frame from
-        ``U{0, ..., valid_frames - width}``.
+        ``U{0, ..., min(T, floor(max_fraction * valid_frames))}`` and its first
+        frame from ``U{0, ..., valid_frames - width}``.
     n_masks : int >= 0
         Number of independent masks.
     fill_value : float or None
         Value written into the mask; ``None``: mean of the valid frames.
+    max_fraction : float in [0, 1]
+        Park et al.'s time-mask upper bound ``p``: no mask is wider than this
+        share of the valid frames (see the module notes).
 
     Returns
     -------
@@ -153,16 +173,18 @@ def time_mask(
     Raises
     ------
     MotivicError
-        If ``max_frames``, ``n_masks`` or ``valid_frames`` is negative.
+        If ``max_frames``, ``n_masks`` or ``valid_frames`` is negative, or
+        ``max_fraction`` lies outside [0, 1].
     """
     mel = _check_mel(mel)
     max_frames = _check_count("max_frames", max_frames)
     n_masks = _check_count("n_masks", n_masks)
     valid = min(_check_count("valid_frames", valid_frames), mel.shape[-1])
+    widest = min(max_frames, math.floor(_check_fraction("max_fraction", max_fraction) * valid))
     value = _fill(mel, valid, fill_value)
     out = mel.copy()
     for _ in range(n_masks):
-        width = int(rng.integers(0, min(max_frames, valid) + 1))
+        width = int(rng.integers(0, widest + 1))
         first = int(rng.integers(0, valid - width + 1))
         out[..., first : first + width] = value
     return out
@@ -185,6 +207,7 @@ def spec_augment(
     n_freq_masks: int = 1,
     n_time_masks: int = 1,
     fill_value: float | None = None,
+    time_mask_max_fraction: float = 1.0,
 ) -> np.ndarray:
     """Apply frequency and/or time masking (Park et al., 2019).
 
@@ -204,6 +227,8 @@ def spec_augment(
         Number of masks of each kind.
     fill_value : float or None
         Mask value; ``None``: mean of the valid frames of the *input*.
+    time_mask_max_fraction : float in [0, 1]
+        Time-mask upper bound ``p`` (see :func:`time_mask`).
 
     Returns
     -------
@@ -231,6 +256,7 @@ def spec_augment(
             max_frames=time_mask_frames,
             n_masks=n_time_masks,
             fill_value=value,
+            max_fraction=time_mask_max_fraction,
         )
     return out
 
@@ -240,7 +266,8 @@ class SpecAugment:
     """Picklable ``(mel, valid_frames, rng) -> mel`` callable for ``MelDataset(augment=...)``.
 
     Parameters mirror :func:`spec_augment`; the ``augment:`` config section
-    (``policy``, ``freq_mask_bands``, ``time_mask_frames``) maps onto it directly.
+    (``freq_mask_bands``, ``time_mask_frames``, ``time_mask_max_fraction``) maps
+    onto it directly, ``policy`` being the mask kind of one copy of the plan.
     """
 
     policy: str = "both"
@@ -249,11 +276,13 @@ class SpecAugment:
     n_freq_masks: int = 1
     n_time_masks: int = 1
     fill_value: float | None = None
+    time_mask_max_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         _check_policy(self.policy)
         for name in ("freq_mask_bands", "time_mask_frames", "n_freq_masks", "n_time_masks"):
             _check_count(name, getattr(self, name))
+        _check_fraction("time_mask_max_fraction", self.time_mask_max_fraction)
 
     def __call__(self, mel: np.ndarray, valid_frames: int, rng: np.random.Generator) -> np.ndarray:
         return spec_augment(
@@ -266,95 +295,5 @@ class SpecAugment:
             n_freq_masks=self.n_freq_masks,
             n_time_masks=self.n_time_masks,
             fill_value=self.fill_value,
+            time_mask_max_fraction=self.time_mask_max_fraction,
         )
-
-
-def augmentation_plan(
-    labels: Sequence,
-    *,
-    policy: str | Sequence[str],
-    rng: np.random.Generator,
-    minority_copies: int = 3,
-    fraction: float = 0.5,
-) -> list[tuple[int, str]]:
-    """Decide which training samples get masked copies, and how many.
-
-    Generalises the class-dependent augmentation of Arronte Alvarez & Gómez
-    (2021), where smaller classes receive more masked copies. The rule, with
-    ``n_c`` the number of samples of class ``c`` and ``n_max`` the largest
-    class size:
-
-    - ``k_c = min(minority_copies, floor(n_max / n_c) - 1)``;
-    - if ``k_c >= 1`` (class ``c`` has at most half as many samples as the
-      largest class) *every* sample of ``c`` gets ``k_c`` copies, which moves
-      the class towards ``n_max`` samples without exceeding it;
-    - otherwise a random subset of ``round(fraction * n_c)`` samples of ``c``
-      (drawn from ``rng`` without replacement) gets one copy each.
-
-    Copy ``j`` of a sample uses ``policies[j % len(policies)]``, so passing
-    ``("frequency", "time")`` alternates the mask type across copies.
-
-    Parameters
-    ----------
-    labels : sequence [shape=(n,)]
-        Class of each training sample (any hashable values).
-    policy : str or sequence of str
-        Masking policy or policies of the copies, from ``POLICIES``;
-        ``"none"`` returns an empty plan.
-    rng : np.random.Generator
-        Chooses the samples of the larger classes.
-    minority_copies : int >= 1
-        Most copies per sample of a small class.
-    fraction : float in [0, 1]
-        Share of the samples of the other classes that get one copy.
-
-    Returns
-    -------
-    plan : list of (int, str)
-        ``(position, policy)`` per copy, ``position`` indexing ``labels``;
-        sorted by position then copy number.
-
-    Raises
-    ------
-    MotivicError
-        For an unknown policy, ``minority_copies < 1`` or ``fraction`` outside [0, 1].
-    """
-    policies = (policy,) if isinstance(policy, str) else tuple(policy)
-    if not policies:
-        raise MotivicError("augment policy=() must name at least one policy")
-    for name in policies:
-        _check_policy(name)
-    if int(minority_copies) != minority_copies or minority_copies < 1:
-        raise MotivicError(f"minority_copies={minority_copies!r} must be an integer >= 1")
-    if not 0.0 <= fraction <= 1.0:
-        raise MotivicError(f"fraction={fraction!r} must lie in [0, 1]")
-    labels = np.asarray(labels)
-    if policies == ("none",) or labels.size == 0:
-        return []
-    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    n_max = counts.max()
-    plan: list[tuple[int, str]] = []
-    for c, n_c in enumerate(counts):
-        members = np.flatnonzero(inverse == c)
-        k_c = min(int(minority_copies), math.floor(n_max / n_c) - 1)
-        if k_c >= 1:
-            plan.extend((int(p), policies[j % len(policies)]) for p in members for j in range(k_c))
-        else:
-            n_pick = round(fraction * n_c)
-            chosen = rng.choice(members, size=n_pick, replace=False) if n_pick else []
-            plan.extend((int(p), policies[0]) for p in chosen)
-        logger.debug(
-            "class %s: %d samples, %s",
-            classes[c],
-            n_c,
-            f"{k_c} copies each" if k_c >= 1 else f"{round(fraction * n_c)} single copies",
-        )
-    plan = [entry for entry in plan if entry[1] != "none"]
-    plan.sort(key=lambda e: e[0])  # stable: copies of one sample keep their order
-    logger.info(
-        "augmentation plan: %d copies of %d samples (%d classes)",
-        len(plan),
-        labels.size,
-        classes.size,
-    )
-    return plan
