@@ -1,0 +1,34 @@
+"""Contour simplification: f0 → phrases of signed interval classes with time spans.
+
+Two readings of Arronte Alvarez & Gómez (2021), ``simplify(..., method=...)``:
+``"paper"`` (the text: fewest ε-band steps after Díaz-Báñez & Mesa 2001, minimum step
+duration, medians, up positive) and ``"authors"`` (their released code: greedy
+range-bounded segments, midranges, 70/112-cent classes, down positive). Modules:
+
+* :mod:`.classes` — cents and :class:`IntervalClasses` (edges, ties, sign);
+* :mod:`.steps` — :func:`step_approximation` and :func:`range_bounded_steps`;
+* :mod:`.simplify` — phrases and tokens from an f0 track (stage-by-stage docstring);
+* :mod:`.phrases` — :class:`Phrase` and its TSV file;
+* :mod:`.clip_patterns` — agreement of clip tokens with published contour patterns.
+"""
+
+from .classes import SIGNS, TIES, IntervalClasses, hz_to_cents, interval_class
+from .phrases import Phrase, load_phrases, write_phrases
+from .simplify import METHODS, simplify
+from .steps import TIE_BREAKS, range_bounded_steps, step_approximation
+
+__all__ = [
+    "METHODS",
+    "SIGNS",
+    "TIES",
+    "TIE_BREAKS",
+    "IntervalClasses",
+    "Phrase",
+    "hz_to_cents",
+    "interval_class",
+    "load_phrases",
+    "range_bounded_steps",
+    "simplify",
+    "step_approximation",
+    "write_phrases",
+]
