@@ -14,7 +14,6 @@ Every table here is a :class:`pandas.DataFrame` with the columns of
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -22,15 +21,19 @@ import numpy as np
 import pandas as pd
 
 from .errors import MotivicError
-from .io import atomic_path
+
+# The splits live in motivic/splits.py; re-exported here for existing callers.
+from .splits import EXCLUDED, SPLIT_NAMES, assign_splits, load_split, write_split
 
 __all__ = [
+    "EXCLUDED",
     "SEGMENT_COLUMNS",
     "SPLIT_NAMES",
     "assign_splits",
     "control_segments",
     "interval_overlap_s",
     "load_split",
+    "merge_overlapping",
     "motif_segments",
     "voiced_intervals",
     "write_split",
@@ -48,8 +51,6 @@ SEGMENT_COLUMNS = [
     "end_s",
     "duration_s",
 ]
-SPLIT_NAMES = ("train", "val", "test")
-EXCLUDED = "excluded"  # split value of segments whose label cannot be split (small_labels="exclude")
 
 _OCCURRENCE_COLUMNS = ("motif_id", "recording", "label", "start_s", "end_s", "duration_s")
 _EPS_S = 1e-9
@@ -87,8 +88,14 @@ def motif_segments(
     recordings: pd.DataFrame | None,
     *,
     min_duration_s: float = 0.5,
+    merge_overlaps: bool = True,
 ) -> pd.DataFrame:
-    """Turn motif occurrences into labelled segments, one per occurrence.
+    """Turn motif occurrences into labelled segments, one per occurrence (or merged cluster).
+
+    With ``merge_overlaps`` (the default), occurrences of one recording that
+    overlap in time (nested closed patterns P and P+x, or two motifs sharing
+    notes) are merged first by :func:`merge_overlapping`, so no two motivic
+    segments share audio.
 
     Parameters
     ----------
@@ -101,7 +108,10 @@ def motif_segments(
         (singer or album). A missing column, a missing value or ``None`` for the
         table makes the group equal to the recording.
     min_duration_s : float >= 0
-        Occurrences shorter than this are dropped (the paper keeps >= 0.5 s).
+        Occurrences shorter than this are dropped (the paper keeps >= 0.5 s),
+        before merging.
+    merge_overlaps : bool
+        Merge overlapping occurrences of a recording (``segments.merge_overlaps``).
 
     Returns
     -------
@@ -146,10 +156,76 @@ def motif_segments(
     kept = kept.sort_values(
         ["recording", "start_s", "end_s", "motif_id"], kind="mergesort"
     ).reset_index(drop=True)
+    n_occurrences = len(kept)
+    if merge_overlaps:
+        kept = merge_overlapping(kept)
     k = kept.groupby(["recording", "motif_id"], sort=False).cumcount()
     kept["segment_id"] = kept["recording"] + ":" + kept["motif_id"] + ":" + k.astype(str)
     kept["group"] = [groups.get(r, r) for r in kept["recording"]]
-    return kept.loc[:, SEGMENT_COLUMNS]
+    out = kept.loc[:, SEGMENT_COLUMNS]
+    out.attrs["merged"] = n_occurrences - len(out)
+    return out
+
+
+def merge_overlapping(occurrences: pd.DataFrame) -> pd.DataFrame:
+    """Merge the time-overlapping occurrences of each recording into one occurrence.
+
+    The merge rule: within a recording, occurrences are sorted by start; a
+    chain of occurrences each overlapping (by more than 1 ns) the span
+    accumulated so far becomes one occurrence spanning their union
+    ``[min start_s, max end_s)``. It keeps the ``motif_id`` (and other
+    columns) of its longest member (ties: the earliest, then the smallest
+    ``motif_id``), so a nested closed pattern P inside P+x becomes the P+x
+    occurrence, and two partly overlapping motifs one segment covering both.
+    Occurrences that only touch (one ends where the next starts) stay apart.
+
+    Parameters
+    ----------
+    occurrences : pd.DataFrame
+        Columns ``recording``, ``motif_id``, ``start_s``, ``end_s`` (others kept).
+
+    Returns
+    -------
+    merged : pd.DataFrame
+        Same columns, sorted by recording, start, end and motif, ``duration_s``
+        updated when present; fresh index.
+    """
+    _require_columns(occurrences, ["recording", "motif_id", "start_s", "end_s"], "occurrences")
+    occ = occurrences.sort_values(
+        ["recording", "start_s", "end_s", "motif_id"], kind="mergesort"
+    ).reset_index(drop=True)
+    starts = occ["start_s"].to_numpy(dtype=float)
+    ends = occ["end_s"].to_numpy(dtype=float)
+    recs = occ["recording"].astype(str).to_numpy()
+    cluster = np.empty(len(occ), dtype=np.int64)
+    c, reach = -1, -np.inf
+    for i in range(len(occ)):
+        if i == 0 or recs[i] != recs[i - 1] or starts[i] >= reach - _EPS_S:
+            c, reach = c + 1, ends[i]
+        else:
+            reach = max(reach, ends[i])
+        cluster[i] = c
+    occ["_cluster"] = cluster
+    occ["_length"] = ends - starts
+    best = occ.sort_values(
+        ["_cluster", "_length", "start_s", "motif_id"],
+        ascending=[True, False, True, True],
+        kind="mergesort",
+    ).drop_duplicates("_cluster")
+    span = occ.groupby("_cluster").agg(start_s=("start_s", "min"), end_s=("end_s", "max"))
+    best = best.set_index("_cluster")
+    best["start_s"] = span["start_s"]
+    best["end_s"] = span["end_s"]
+    if "duration_s" in best.columns:
+        best["duration_s"] = best["end_s"] - best["start_s"]
+    n_merged = len(occ) - len(best)
+    if n_merged:
+        logger.info("merged %d overlapping motif occurrence(s) into their clusters", n_merged)
+    return (
+        best.drop(columns=["_length"])
+        .sort_values(["recording", "start_s", "end_s", "motif_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -287,21 +363,34 @@ def _place_one(
     rng: np.random.Generator,
     max_tries: int,
     grid_s: float,
+    placed: np.ndarray | None = None,
 ) -> float | None:
-    """Start time of one control segment, or None if no admissible position exists."""
+    """Start time of one control segment, or None if no admissible position exists.
+
+    Admissible: inside one voiced interval, covered by ``motif_union`` for at
+    most ``max_overlap`` of its length, and not overlapping ``placed`` (the
+    controls already placed in the recording) at all.
+    """
     feasible = voiced[voiced[:, 1] - voiced[:, 0] >= duration_s - _EPS_S]
     if len(feasible) == 0:
         return None
     limit_s = max_overlap * duration_s + _EPS_S
+    placed = np.zeros((0, 2)) if placed is None else placed
+
+    def admissible(starts: np.ndarray) -> np.ndarray:
+        return (interval_overlap_s(starts, duration_s, motif_union) <= limit_s) & (
+            interval_overlap_s(starts, duration_s, placed) <= _EPS_S
+        )
+
     starts = _sample_starts(feasible, duration_s, max_tries, rng)
-    ok = interval_overlap_s(starts, duration_s, motif_union) <= limit_s
+    ok = admissible(starts)
     if ok.any():
         return float(starts[np.argmax(ok)])
     # rejection failed: check every admissible start on a grid, plus each interval's last start
     grid = np.concatenate(
         [np.append(np.arange(a, b - duration_s, grid_s), b - duration_s) for a, b in feasible]
     )
-    grid = grid[interval_overlap_s(grid, duration_s, motif_union) <= limit_s]
+    grid = grid[admissible(grid)]
     return float(grid[rng.integers(len(grid))]) if len(grid) else None
 
 
@@ -327,7 +416,9 @@ def control_segments(
     occurrences — is at most ``max_overlap * duration_s``. Positions are drawn
     uniformly over admissible starts by rejection sampling (``max_tries``
     draws); if that fails, every start on a ``grid_s`` grid is checked. Control
-    segments may overlap one another.
+    segments never overlap one another: each placed control is forbidden to
+    the later ones of its recording (placed longest first, so the long ones
+    still find room).
 
     Parameters
     ----------
@@ -385,7 +476,11 @@ def control_segments(
         voiced = _union(voiced_by_recording[rec])
         mine = avoid[avoid["recording"].astype(str) == rec]
         motif_union = _union(mine[["start_s", "end_s"]].to_numpy(dtype=float))
-        for k, seg in enumerate(segs.itertuples(index=False)):
+        placed = np.zeros((0, 2))
+        segs = segs.reset_index(drop=True)
+        longest_first = np.argsort(-segs["duration_s"].to_numpy(dtype=float), kind="mergesort")
+        for k in longest_first:
+            seg = segs.iloc[k]
             start = _place_one(
                 seg.duration_s,
                 voiced,
@@ -394,16 +489,21 @@ def control_segments(
                 rng=rng,
                 max_tries=max_tries,
                 grid_s=grid_s,
+                placed=placed,
             )
             if start is None:
                 unplaced[rec] = unplaced.get(rec, 0) + 1
                 continue
             group = groups.get(rec, seg.group)
             end = start + seg.duration_s
+            placed = _union(np.vstack([placed, [[start, end]]]))
             rows.append(
                 (f"{rec}:control:{k}", rec, seg.label, group, "", start, end, seg.duration_s)
             )
     controls = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+    if len(controls):
+        controls = controls.sort_values(["recording", "start_s"], kind="mergesort")
+        controls = controls.reset_index(drop=True)
     n_unplaced = int(sum(unplaced.values()))
     controls.attrs["unplaced"] = n_unplaced
     controls.attrs["unplaced_by_recording"] = dict(unplaced)
@@ -415,232 +515,3 @@ def control_segments(
             stacklevel=2,
         )
     return controls
-
-
-# ---------------------------------------------------------------------------
-# splits
-# ---------------------------------------------------------------------------
-
-
-def _check_fractions(fractions: Sequence[float]) -> np.ndarray:
-    fr = np.asarray(fractions, dtype=float)
-    if fr.shape != (3,) or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0, atol=1e-6):
-        raise MotivicError(
-            f"split.fractions={list(fractions)} must be three non-negative numbers "
-            "(train, val, test) summing to 1"
-        )
-    return fr
-
-
-def _allocate(n: int, fractions: np.ndarray) -> np.ndarray:
-    """Split ``n`` items by ``fractions``.
-
-    One item goes to each positive fraction, the rest by largest remainder.
-    """
-    base = (fractions > 0).astype(int)
-    rest = n - base.sum()
-    if rest <= 0:
-        return base
-    target = np.clip(n * fractions - base, 0.0, None)
-    if target.sum() <= 0:  # every split already at its share: the rest follows the fractions
-        target = fractions.astype(float)
-    share = target / target.sum() * rest
-    counts = np.floor(share).astype(int)
-    order = np.argsort(-(share - counts), kind="mergesort")
-    counts[order[: rest - counts.sum()]] += 1
-    return base + counts
-
-
-def _random_splits(
-    labels: pd.Series, fractions: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    need = int((fractions > 0).sum())
-    out = np.empty(len(labels), dtype=object)
-    for label in sorted(labels.unique()):
-        pos = np.flatnonzero(labels.to_numpy() == label)
-        if len(pos) < need:
-            raise MotivicError(
-                f"assign_splits(strategy='random'): label {label!r} has {len(pos)} segment(s); "
-                f"need >= {need} to put one in each split with fractions {fractions.tolist()}"
-            )
-        counts = _allocate(len(pos), fractions)
-        pos = rng.permutation(pos)
-        out[pos] = np.repeat(np.array(SPLIT_NAMES, dtype=object), counts)
-    return out
-
-
-def _group_splits(
-    labels: pd.Series,
-    keys: pd.Series,
-    fractions: np.ndarray,
-    rng: np.random.Generator,
-    group_column: str,
-    small_labels: str = "error",
-) -> np.ndarray:
-    sizes = pd.crosstab(keys, labels)  # groups x labels, sorted both ways
-    owner = sizes.idxmax(axis=1)  # a group spanning labels follows its majority label
-    n_mixed = int(((sizes > 0).sum(axis=1) > 1).sum())
-    if n_mixed:
-        logger.info(
-            "%d %s group(s) span several labels; each follows its majority", n_mixed, group_column
-        )
-    need = int((fractions > 0).sum())
-    split_of_group: dict = {}
-    for label in sorted(owner.unique()):
-        grp = owner.index[owner == label].to_numpy()
-        if len(grp) < need and small_labels == "exclude":
-            logger.warning(
-                "label %r has %d %s group(s), fewer than the %d splits: its segments are excluded",
-                label, len(grp), group_column, need,
-            )
-            split_of_group.update({g: EXCLUDED for g in grp})
-            continue
-        if len(grp) < need:
-            raise MotivicError(
-                f"assign_splits(strategy='group'): label {label!r} has {len(grp)} {group_column} "
-                f"group(s) ({int(sizes.loc[grp].to_numpy().sum())} segments); need >= {need} to "
-                "put one in each split; use strategy='random' or a finer group_column"
-            )
-        grp = grp[rng.permutation(len(grp))]
-        n_grp = sizes.loc[grp].sum(axis=1).to_numpy()
-        target = fractions * n_grp.sum()
-        filled = np.zeros(3)
-        n_groups = np.zeros(3, dtype=int)
-        for i, (g, n) in enumerate(zip(grp, n_grp)):
-            empty = np.flatnonzero((n_groups == 0) & (fractions > 0))
-            if len(empty) == len(grp) - i:  # just enough groups left for the empty splits
-                s = int(empty[0])
-            else:
-                deficit = np.where(fractions > 0, target - filled, -np.inf)
-                s = int(np.argmax(deficit))
-            split_of_group[g] = SPLIT_NAMES[s]
-            filled[s] += n
-            n_groups[s] += 1
-    return keys.map(split_of_group).to_numpy(dtype=object)
-
-
-def assign_splits(
-    segments: pd.DataFrame,
-    *,
-    strategy: str = "random",
-    fractions: Sequence[float] = (0.6, 0.2, 0.2),
-    seed: int = 0,
-    group_column: str = "recording",
-    small_labels: str = "error",
-) -> pd.Series:
-    """Assign each segment to ``train``, ``val`` or ``test``.
-
-    ``random`` (the paper): within each label, segments are shuffled and cut by
-    ``fractions`` (largest-remainder rounding, at least one segment per split
-    with a positive fraction). ``group``: every segment sharing a value of
-    ``group_column`` goes to one split. Within each label the groups are
-    shuffled and each is given to the split furthest below its target segment
-    count; the last groups fill any split still empty. A group whose segments
-    carry several labels follows its majority label.
-
-    Parameters
-    ----------
-    segments : pd.DataFrame
-        Table with a ``label`` column (and ``group_column`` for ``group``).
-    strategy : {"random", "group"}
-        Splitting strategy.
-    fractions : sequence of 3 floats >= 0 summing to 1
-        Train, validation and test shares.
-    seed : int
-        Seed of the shuffles; the same inputs and seed give the same splits.
-    group_column : str
-        Column holding the group key for ``strategy="group"``.
-    small_labels : {"error", "exclude"}
-        What to do, with ``strategy="group"``, with a label that has fewer groups
-        than splits to fill: stop with an error, or mark its segments
-        ``"excluded"`` (logged) so the experiment runs on the other labels.
-
-    Returns
-    -------
-    split : pd.Series [dtype=object]
-        ``"train"``, ``"val"``, ``"test"`` (or ``"excluded"``), indexed like
-        ``segments``, named ``split``.
-
-    Raises
-    ------
-    MotivicError
-        On an unknown strategy, bad fractions, a missing column, or a label with
-        fewer segments (``random``) or groups (``group``) than splits to fill.
-    """
-    fr = _check_fractions(fractions)
-    rng = np.random.default_rng(seed)
-    _require_columns(segments, ["label"], "segments table")
-    labels = segments["label"].astype(str).reset_index(drop=True)
-    if strategy == "random":
-        values = _random_splits(labels, fr, rng)
-    elif strategy == "group":
-        _require_columns(segments, [group_column], "segments table")
-        keys = segments[group_column].astype(str).reset_index(drop=True)
-        if small_labels not in ("error", "exclude"):
-            raise MotivicError(f"small_labels={small_labels!r} must be 'error' or 'exclude'")
-        values = _group_splits(labels, keys, fr, rng, group_column, small_labels)
-    else:
-        raise MotivicError(f"split strategy={strategy!r} must be 'random' or 'group'")
-    split = pd.Series(values, index=segments.index, name="split", dtype=object)
-    logger.info("split %s: %s", strategy, split.value_counts().to_dict())
-    return split
-
-
-def write_split(segments: pd.DataFrame, split: pd.Series, path: str | os.PathLike) -> None:
-    """Write a ``segment_id<TAB>split`` TSV, atomically.
-
-    Parameters
-    ----------
-    segments : pd.DataFrame
-        Table with a unique ``segment_id`` column.
-    split : pd.Series
-        Output of :func:`assign_splits`, indexed like ``segments``.
-    path : str or path-like
-        Destination TSV.
-
-    Raises
-    ------
-    MotivicError
-        If ids repeat, the indexes differ, or a value is not a split name.
-    """
-    _require_columns(segments, ["segment_id"], "segments table")
-    if not split.index.equals(segments.index):
-        raise MotivicError("split must be indexed like segments (use assign_splits(segments))")
-    if segments["segment_id"].duplicated().any():
-        dup = segments["segment_id"][segments["segment_id"].duplicated()].iloc[0]
-        raise MotivicError(f"segment_id {dup!r} occurs more than once")
-    bad = sorted(set(split) - set(SPLIT_NAMES) - {EXCLUDED})
-    if bad:
-        raise MotivicError(f"split values {bad} must be one of {list(SPLIT_NAMES)}")
-    table = pd.DataFrame(
-        {"segment_id": segments["segment_id"].astype(str), "split": split.to_numpy()}
-    )
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, sep="\t", index=False)
-
-
-def load_split(path: str | os.PathLike) -> pd.Series:
-    """Read a split TSV written by :func:`write_split`.
-
-    Returns
-    -------
-    split : pd.Series [dtype=object]
-        Split name indexed by ``segment_id`` (use ``segments.segment_id.map(split)``).
-
-    Raises
-    ------
-    MotivicError
-        If the columns are not ``segment_id, split``, ids repeat or a value is
-        not a split name.
-    """
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    if list(table.columns) != ["segment_id", "split"]:
-        raise MotivicError(f"{path}: columns {list(table.columns)} must be ['segment_id', 'split']")
-    if table["segment_id"].duplicated().any():
-        dup = table["segment_id"][table["segment_id"].duplicated()].iloc[0]
-        raise MotivicError(f"{path}: segment_id {dup!r} occurs more than once")
-    bad = sorted(set(table["split"]) - set(SPLIT_NAMES) - {EXCLUDED})
-    if bad:
-        raise MotivicError(f"{path}: split values {bad} must be one of {list(SPLIT_NAMES)}")
-    index = pd.Index(table["segment_id"], name="segment_id")
-    return pd.Series(table["split"].to_numpy(dtype=object), index=index, name="split")

@@ -210,7 +210,7 @@ def test_control_segments_grid_fallback_finds_a_narrow_slot():
          "start_s": [0.0, 5.6, 2.0], "end_s": [4.9, 10.0, 2.6]}
     )  # fmt: skip
     occ["duration_s"] = occ.end_s - occ.start_s
-    segs = motif_segments(occ, None)
+    segs = motif_segments(occ, None, merge_overlaps=False)  # n nested in m: kept apart here
     n_wide = int((segs.duration_s > 1).sum())
     # only the 0.6 s segment can be placed, and only with start in [4.9, 5.0]
     with pytest.warns(UserWarning, match="could not be placed"):
