@@ -302,7 +302,30 @@ def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     return RunData(store, rows, labels, params)
 
 
-def _training_items(data: RunData, augment_cfg: Mapping, seed: int):
+def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
+    """Value of the augmentation masks: the padding's (``pad``, silence) or ``None`` (item mean).
+
+    ``pad`` is, in order: the normaliser's ``pad_value`` (the padding of
+    standardised inputs), the store's ``pad_value`` attribute, else the silence
+    of the feature kind: ``log(log_offset)`` for ``logmel``, ``log1p(0) = 0`` for
+    ``mel40``.
+    """
+    if mode == "mean":
+        return None
+    if mode != "pad":
+        raise MotivicError(f"augment.fill={mode!r} must be one of pad, mean")
+    if normalise is not None and getattr(normalise, "pad_value", None) is not None:
+        return float(normalise.pad_value)
+    params = data.feature_params
+    if params.get("pad_value") is not None:
+        return float(params["pad_value"])
+    if params.get("kind", "logmel") == "logmel":
+        return float(np.log(float(params.get("log_offset", 1e-6))))
+    return 0.0
+
+
+def _training_items(data: RunData, augment_cfg: Mapping, seed: int, normalise=None):
+    """Training rows plus the masked copies of the run's plan (``augment.plan``, ``policy``)."""
     from . import augment as _augment
     from . import datasets
 
@@ -310,24 +333,36 @@ def _training_items(data: RunData, augment_cfg: Mapping, seed: int):
     policy = augment_cfg.get("policy", "none")
     if policy == "none":
         return rows, None
-    policies = ("frequency", "time") if policy == "both" else (policy,)
-    plan = _augment.augmentation_plan(
-        data.labels("train"),
-        policy=policies,
-        rng=np.random.default_rng(augment_cfg.get("seed", seed)),
+    names = np.asarray(data.label_names, dtype=object)[data.labels("train")]
+    plans = _augment.resolve_plan(
+        augment_cfg.get("plan", "paper"),
+        names,
         minority_copies=augment_cfg.get("minority_copies", 3),
         fraction=augment_cfg.get("fraction", 0.5),
     )
+    plans = _augment.apply_policy(plans, policy)
+    plan = _augment.plan_copies(
+        names, plans, rng=np.random.default_rng(augment_cfg.get("seed", seed))
+    )
+    fill_value = _mask_fill(data, normalise, augment_cfg.get("fill", "pad"))
 
     def make(p: str) -> _augment.SpecAugment:
         return _augment.SpecAugment(
             policy=p,
             freq_mask_bands=augment_cfg.get("freq_mask_bands", 16),
             time_mask_frames=augment_cfg.get("time_mask_frames", 20),
+            time_mask_max_fraction=augment_cfg.get("time_mask_max_fraction", 0.2),
+            fill_value=fill_value,
         )
 
     indices, augments = datasets.plan_items(rows, plan, make)
-    logger.info("augmentation %s: %d originals + %d masked copies", policy, rows.size, len(plan))
+    logger.info(
+        "augmentation %s (plan %s): %d originals + %d masked copies",
+        policy,
+        augment_cfg.get("plan", "paper"),
+        rows.size,
+        len(plan),
+    )
     return indices, augments
 
 
@@ -407,7 +442,7 @@ def train_run(
     model = models.build(model_name, len(data.label_to_index), **kwargs)
     cfg = _fit_min_frames(cfg, model)
     normalise = data.normaliser()
-    train_rows, augments = _training_items(data, augment or {}, cfg.seed)
+    train_rows, augments = _training_items(data, augment or {}, cfg.seed, normalise)
     train_loader = _loader(
         data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -248,7 +249,9 @@ def test_train_and_evaluate_run_learn_a_separable_store(tiny, tmp_path):
 def test_train_run_with_a_policy_adds_masked_copies(tiny, tmp_path):
     store, split = tiny
     ckpt = tmp_path / "checkpoint.pt"
-    augment = experiment.run_augment({"seed": 1, "fraction": 1.0, "time_mask_frames": 4}, "time")
+    augment = experiment.run_augment(
+        {"seed": 1, "plan": "proportional", "fraction": 1.0, "time_mask_frames": 4}, "time"
+    )
     experiment.train_run(
         store,
         split,
@@ -261,6 +264,33 @@ def test_train_run_with_a_policy_adds_masked_copies(tiny, tmp_path):
     n_train = experiment.load_run_data(store, split).rows["train"].size
     saved = torch.load(ckpt, weights_only=True)
     assert saved["data"]["n_train"] == 2 * n_train  # fraction 1: one copy of every sample
+
+
+def test_training_items_follow_the_paper_plan_and_mask_with_silence(tmp_path):
+    store, split = write_tiny_store(tmp_path / "p.h5", n_per_class=20)
+    full = experiment.load_run_data(store, split)
+    train = full.rows["train"]
+    keep = np.concatenate([train[full.labels("train") == 0], train[full.labels("train") == 1][:5]])
+    data = experiment.RunData(
+        full.store, {**full.rows, "train": np.sort(keep)}, full.label_to_index, full.feature_params
+    )
+    n = Counter(data.labels("train").tolist())
+    assert len(set(n.values())) > 1  # an unbalanced split, so the paper plan has a minority
+    section = {"seed": 3, "plan": "paper", "time_mask_frames": 20, "freq_mask_bands": 2}
+    rows, augments = experiment._training_items(data, experiment.run_augment(section, "both"), 0)
+    counts = n
+    copies = Counter(
+        int(data.label_to_index[str(data.store.index["label"].iloc[r])])
+        for r in rows[data.rows["train"].size :]
+    )
+    n_min = min(counts.values())
+    for k, n_k in counts.items():
+        assert copies[k] == (8 * n_k if n_k == n_min else 2 * round(0.5 * n_k))
+    masks = [a for a in augments if a is not None]
+    silence = float(np.log(1e-6))  # logmel: masks are silence, log(log_offset)
+    assert [a.fill_value for a in masks] == pytest.approx([silence] * len(masks))
+    assert {a.time_mask_max_fraction for a in masks} == {0.2}  # the schema's default p
+    assert {a.policy for a in masks} == {"time", "frequency"}
 
 
 def test_mel40_store_is_standardised_and_short_batches_fit_the_model(tmp_path):
