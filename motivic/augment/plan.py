@@ -319,7 +319,11 @@ def plan_copies(
         if class_plan.copies:
             entries.extend((int(p), kind) for p in chosen for kind in class_plan.masks)
         logger.debug(
-            "class %s: %d samples, %d chosen x %d copies", label, n_c, len(chosen), class_plan.copies
+            "class %s: %d samples, %d chosen x %d copies",
+            label,
+            n_c,
+            len(chosen),
+            class_plan.copies,
         )
     entries.sort(key=lambda e: e[0])  # stable: copies of one sample keep their order
     logger.info(
