@@ -240,5 +240,7 @@ def get_final_output():
         targets += ["results/tables/table2.csv", "results/tables/table2.md"]
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
+    if CLIPS:  # rules/motifs.smk: each clip's tokens against the pattern in its file name
+        targets += ["results/eval/clip_patterns.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
     return targets

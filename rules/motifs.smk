@@ -102,7 +102,32 @@ rule evaluate_motifs:
     params:
         min_iou=0.5,
         code=code_digest("evaluate_motifs.py"),
+    localrule: True
     conda:
         "../envs/mining.yaml"
     script:
         "../workflow_scripts/evaluate_motifs.py"
+
+
+if CLIPS:
+
+    rule clip_patterns:
+        input:
+            lambda wildcards: list(CLIP_AUDIO.values()),
+        output:
+            "results/eval/clip_patterns.tsv",
+        log:
+            "results/logs/clip_patterns/clip_patterns.log",
+        params:
+            clips=[list(row) for row in zip(_clips["clip"], _clips["path"], _clips["pattern"])],
+            audio_root=config["corpus"]["audio_root"],
+            pitch=pitch_params(config["pitch"]["method"]),
+            contour=cfg_slice("contour"),
+            seed=config["clip_patterns"]["seed"],
+            code=code_digest("clip_patterns.py"),
+        resources:
+            runtime=60,
+        conda:
+            "../envs/audio.yaml"
+        script:
+            "../workflow_scripts/clip_patterns.py"
