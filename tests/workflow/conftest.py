@@ -17,19 +17,21 @@ TINY = Path(__file__).with_name("config_tiny.yaml")
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run snakemake with the repository's Snakefile in ``workdir``."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir), *args]
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, source: Path = ROOT
+) -> subprocess.CompletedProcess:
+    """Run snakemake with the Snakefile of ``source`` (the repository by default) in ``workdir``."""
+    env = dict(os.environ, PYTHONPATH=str(source))
+    cmd = [*SNAKEMAKE, "--snakefile", str(source / "Snakefile"), "--directory", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
     return proc
 
 
-def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+def planned_jobs(workdir: Path, *args: str, source: Path = ROOT) -> dict[str, int]:
     """Rule → number of jobs a dry run schedules (empty when nothing is to do)."""
-    proc = snakemake(workdir, "--dry-run", "--cores", "1", *args)
+    proc = snakemake(workdir, "--dry-run", "--cores", "1", *args, source=source)
     text = proc.stdout + proc.stderr
     counts: dict[str, int] = {}
     in_table = False
