@@ -453,6 +453,7 @@ def make_corpus(
     min_duration_s: float = 20.0,
     max_duration_s: float = 30.0,
     sr: int = 44100,
+    singers_sing_every_style: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Write the synthetic demo corpus and its ground truth under ``out_dir``.
@@ -463,8 +464,14 @@ def make_corpus(
     (``path`` relative to ``out_dir``, ``label``, ``group`` = singer, ``recording``).
     Recording ``style{c}_r{i}`` derives only from ``(seed, c, i)``, its singer's
     voice from ``(seed, singer)`` and the motif vocabulary from ``seed`` and the
-    class/motif counts. Singers are ``singer01`` … numbered class by class;
-    recordings of a class cycle through its singers.
+    class/motif counts. With ``singers_sing_every_style`` (the default) the
+    ``singers_per_class`` singers ``singer01`` … are shared by every style:
+    recording ``i`` of each style is sung by singer ``(i - 1) mod
+    singers_per_class + 1``, so every singer sings every style (given
+    ``recordings_per_class >= singers_per_class``) and timbre says nothing
+    about the style. Otherwise each style has its own singers, numbered class
+    by class, and recordings of a class cycle through them (then the singer
+    gives the style away under any split).
 
     Parameters
     ----------
@@ -479,6 +486,8 @@ def make_corpus(
     min_duration_s, max_duration_s : float, 0 < min <= max
         Range of the target duration of each recording.
     sr : int >= 8000
+    singers_sing_every_style : bool
+        Share the singers across styles (see above).
     progress : callable (done, total) or None
         Called after each recording.
 
@@ -505,7 +514,8 @@ def make_corpus(
     for done, rid in enumerate(ids, start=1):
         c, i = (int(x) for x in rid.removeprefix("style").split("_r"))
         label = f"style{c}"
-        singer = f"singer{(c - 1) * singers_per_class + (i - 1) % singers_per_class + 1:02d}"
+        first = 0 if singers_sing_every_style else (c - 1) * singers_per_class
+        singer = f"singer{first + (i - 1) % singers_per_class + 1:02d}"
         rec_seed = int(np.random.SeedSequence([seed, c, i]).generate_state(1)[0])
         choice_rng = np.random.default_rng(rec_seed)
         duration_s = choice_rng.uniform(min_duration_s, max_duration_s)

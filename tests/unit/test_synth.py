@@ -265,7 +265,8 @@ def test_make_corpus_writes_consistent_files(tiny_corpus):
     assert list(meta.columns) == ["path", "label", "group", "recording"]
     assert meta["recording"].tolist() == recording_ids(n_classes=2, recordings_per_class=2)
     assert meta["label"].tolist() == ["style1", "style1", "style2", "style2"]
-    assert meta.groupby("group")["label"].nunique().max() == 1  # singers nest within classes
+    # the default: every singer sings every style, so timbre cannot give the style away
+    assert (meta.groupby("group")["label"].nunique() == meta["label"].nunique()).all()
     assert meta["group"].str.fullmatch(r"singer\d{2}").all()
     for row in meta.itertuples():
         assert row.path == f"audio/{row.recording}.wav"
@@ -336,3 +337,24 @@ def test_make_corpus_plants_a_seeded_subset_of_the_class_vocabulary(tmp_path):
             assert len(used) == 2 and used <= class_ids
             assert planted["motif_id"].value_counts().min() >= 3
             assert planted.equals(again)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_make_corpus_singers_sing_every_style_option(tmp_path, shared):
+    meta = make_corpus(
+        tmp_path,
+        seed=3,
+        n_classes=3,
+        recordings_per_class=4,
+        singers_per_class=2,
+        motifs_per_class=1,
+        min_duration_s=2.0,
+        max_duration_s=2.0,
+        sr=8000,
+        singers_sing_every_style=shared,
+    )
+    per_singer = meta.groupby("group")["label"].nunique()
+    if shared:
+        assert meta["group"].nunique() == 2 and (per_singer == 3).all()
+    else:
+        assert meta["group"].nunique() == 6 and (per_singer == 1).all()
