@@ -151,7 +151,7 @@ def cfg_slice(config: Mapping, *keys: str) -> Any:
 #: ``training`` keys that change where and how fast a job runs, never what it computes: the
 #: workflow passes them as resources, so changing them reruns nothing (a resumed run may
 #: continue on another device or with more loader workers).
-RUNTIME_TRAINING_KEYS = ("num_workers", "device")
+RUNTIME_TRAINING_KEYS = ("num_workers", "device", "channels_last")
 
 #: ``training`` keys that evaluating a trained checkpoint reads: how its batches are formed,
 #: the precision it runs in, and the seed recorded beside its metrics. The other keys only

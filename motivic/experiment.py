@@ -548,7 +548,9 @@ def evaluate_run(
     loader = _loader(
         data, data.rows[split], cfg, device, shuffle=False, normalise=data.normaliser()
     )
-    probs, positions = train.predict(model, loader, device=device)
+    probs, positions = train.predict(
+        model, loader, device=device, amp=cfg.amp, channels_last=cfg.channels_last
+    )
     metrics, predictions, matrix = _score(data, split, positions, probs, data.label_names)
     metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]))
     return metrics, predictions, matrix

@@ -102,10 +102,12 @@ def evaluation_params():
 
 
 # Run-time settings of the torch rules, passed as resources (changing them reruns nothing):
-# loader_workers = training.num_workers, torch_device = training.device.
+# loader_workers = training.num_workers, torch_device = training.device,
+# channels_last = training.channels_last (0/1).
 RUNTIME_TRAINING = {
     "loader_workers": int(config["training"].get("num_workers", 0)),
     "torch_device": str(config["training"].get("device", "auto")),
+    "channels_last": int(bool(config["training"].get("channels_last", False))),
 }
 
 

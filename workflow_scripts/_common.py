@@ -46,6 +46,8 @@ def training_settings(snakemake) -> dict:
         settings["num_workers"] = int(resources.loader_workers)
     if hasattr(resources, "torch_device"):
         settings["device"] = str(resources.torch_device)
+    if hasattr(resources, "channels_last"):
+        settings["channels_last"] = bool(int(resources.channels_last))
     return settings
 
 
