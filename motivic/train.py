@@ -52,6 +52,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import accel
+from .accel import AMP_MODES
 from .errors import MotivicError
 from .evaluate import classification_metrics
 from .io import atomic_path
@@ -75,7 +77,7 @@ logger = logging.getLogger(__name__)
 SELECT_METRICS = {"accuracy": "max", "f1": "max", "auc": "max", "loss": "min"}
 
 #: Config keys that may change between an interrupted run and its continuation.
-_RESUMABLE_KEYS = ("epochs", "num_workers", "device")
+_RESUMABLE_KEYS = ("epochs", "num_workers", "device", "channels_last")
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,12 @@ class TrainConfig:
         DataLoader worker processes.
     select_metric : {"accuracy", "f1", "auc", "loss"}
         Validation metric for the best checkpoint, early stopping and the schedule.
-    amp : {"auto", "on", "off"} or bool
-        Mixed precision (float16 autocast + gradient scaling); ``auto``: on for CUDA.
-        Never used on CPU.
+    amp : {"off", "bf16", "fp16"}
+        Mixed precision (:mod:`motivic.accel`): float32, bfloat16 autocast (CUDA
+        or CPU), or float16 autocast with loss scaling (CUDA only).
+    channels_last : bool
+        Channels-last memory format for models with 2-D convolutions (a speed
+        setting; see :mod:`motivic.accel`).
     deterministic : bool
         Deterministic algorithms during training (see the module notes).
     """
@@ -133,8 +138,9 @@ class TrainConfig:
     min_frames: int = 32
     num_workers: int = 0
     select_metric: str = "accuracy"
-    amp: str | bool = "auto"
+    amp: str = "off"
     deterministic: bool = True
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         checks = [
@@ -159,7 +165,7 @@ class TrainConfig:
                 self.select_metric in SELECT_METRICS,
                 f"one of {', '.join(SELECT_METRICS)}",
             ),
-            ("amp", self.amp in ("auto", "on", "off", True, False), "one of auto, on, off"),
+            ("amp", self.amp in AMP_MODES, f"one of {', '.join(AMP_MODES)}"),
         ]
         for name, ok, constraint in checks:
             if not ok:
@@ -351,8 +357,10 @@ def check_feature_params(ckpt: dict, params: dict, *, source: str = "store") -> 
             )
 
 
-def _amp_enabled(cfg: TrainConfig, device: torch.device) -> bool:
-    return device.type == "cuda" and cfg.amp in ("auto", "on", True)
+def _amp_mode(amp: str, device: torch.device) -> str:
+    """The ``amp`` mode, checked against ``device`` (fp16 needs CUDA)."""
+    accel.amp_dtype(amp, device)  # raises for unknown modes and fp16 off CUDA
+    return amp
 
 
 @contextlib.contextmanager
@@ -388,20 +396,23 @@ def _set_epoch(loader, epoch: int) -> None:
             obj.set_epoch(epoch)
 
 
-def _batch_xy(batch, device: torch.device):
-    x = batch[0]
+def _batch_xy(batch, device: torch.device, channels_last: bool = False):
+    x = accel.to_device_batch(batch[0], device, channels_last=channels_last)
     y = batch[2] if len(batch) > 2 else batch[1]
-    return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+    return x, y.to(device, non_blocking=True)
 
 
-def _train_epoch(model, loader, optimizer, scaler, loss_fn, device, use_amp) -> float:
+def _train_epoch(
+    model, loader, optimizer, scaler, loss_fn, device, use_amp, channels_last=False
+) -> float:
+    """One pass over ``loader``; ``use_amp`` is the ``amp`` mode (``off``/``bf16``/``fp16``)."""
     model.train()
     total, count = 0.0, 0
     for batch in loader:
-        x, y = _batch_xy(batch, device)
+        x, y = _batch_xy(batch, device, channels_last)
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-            loss = loss_fn(model(x), y)
+        with accel.autocast(use_amp, device):
+            loss = loss_fn(model(x).float(), y)
         if not torch.isfinite(loss):
             raise MotivicError(f"training loss became {loss.item()}; lower training.learning_rate")
         scaler.scale(loss).backward()
@@ -415,13 +426,13 @@ def _train_epoch(model, loader, optimizer, scaler, loss_fn, device, use_amp) -> 
 
 
 @torch.no_grad()
-def _forward_all(model, loader, device, use_amp):
+def _forward_all(model, loader, device, use_amp, channels_last=False):
     """Logits (float32, CPU), labels and positions of every batch, in loader order."""
     model.eval()
     logits, labels, positions = [], [], []
     for batch in loader:
-        x, y = _batch_xy(batch, device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+        x, y = _batch_xy(batch, device, channels_last)
+        with accel.autocast(use_amp, device):
             out = model(x)
         logits.append(out.float().cpu())
         labels.append(y.cpu())
@@ -431,8 +442,8 @@ def _forward_all(model, loader, device, use_amp):
     return torch.cat(logits), torch.cat(labels), torch.cat(positions)
 
 
-def _validate(model, loader, device, use_amp, loss_fn) -> dict:
-    logits, labels, _ = _forward_all(model, loader, device, use_amp)
+def _validate(model, loader, device, use_amp, loss_fn, channels_last=False) -> dict:
+    logits, labels, _ = _forward_all(model, loader, device, use_amp, channels_last)
     probs = torch.softmax(logits, dim=1).numpy()
     with (
         warnings.catch_warnings()
@@ -601,7 +612,8 @@ def fit(
     checkpoint_path = Path(checkpoint_path)
     last_path = last_checkpoint_path(checkpoint_path)
     model.to(device)
-    use_amp = _amp_enabled(cfg, device)
+    use_amp = _amp_mode(cfg.amp, device)
+    channels_last = accel.use_channels_last(model, cfg.channels_last)
     mode = SELECT_METRICS[cfg.select_metric]
     optimizer = torch.optim.Adam(
         model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
@@ -609,7 +621,7 @@ def fit(
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode=mode, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
     )
-    scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+    scaler = accel.grad_scaler(use_amp, device)
     identity = _identity(
         model_name, model_kwargs, feature_params, label_names, cfg, train_loader, val_loader
     )
@@ -631,11 +643,12 @@ def fit(
         _write_best(state, identity, model, checkpoint_path)
         return history
     logger.info(
-        "training %s on %s for up to %d epochs (amp=%s, select=%s)",
+        "training %s on %s for up to %d epochs (amp=%s, channels_last=%s, select=%s)",
         model_name,
         device,
         cfg.epochs,
         use_amp,
+        channels_last,
         cfg.select_metric,
     )
     loss_fn = nn.CrossEntropyLoss()
@@ -646,7 +659,7 @@ def fit(
     )
     run = _Run(
         model, train_loader, val_loader, cfg, device, use_amp, optimizer, scheduler, scaler,
-        loss_fn, identity, checkpoint_path, last_path, progress,
+        loss_fn, identity, checkpoint_path, last_path, progress, channels_last=channels_last,
     )
     with _deterministic(cfg.deterministic), torch.random.fork_rng(devices=rng_devices):
         for epoch in range(history.start_epoch, cfg.epochs + 1):
@@ -665,7 +678,7 @@ class _Run:
     val_loader: Any
     cfg: TrainConfig
     device: torch.device
-    use_amp: bool
+    use_amp: str
     optimizer: torch.optim.Optimizer
     scheduler: Any
     scaler: Any
@@ -674,6 +687,7 @@ class _Run:
     checkpoint_path: Path
     last_path: Path
     progress: Callable[[dict], None] | None
+    channels_last: bool = False
 
 
 def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
@@ -690,8 +704,10 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     _set_epoch(val_loader, epoch)
     lr = optimizer.param_groups[0]["lr"]
     start = time.perf_counter()
-    train_loss = _train_epoch(model, train_loader, optimizer, scaler, loss_fn, device, use_amp)
-    val = _validate(model, val_loader, device, use_amp, loss_fn)
+    train_loss = _train_epoch(
+        model, train_loader, optimizer, scaler, loss_fn, device, use_amp, run.channels_last
+    )
+    val = _validate(model, val_loader, device, use_amp, loss_fn, run.channels_last)
     score = val[cfg.select_metric]
     scheduler.step(score)
     row = {
@@ -754,7 +770,12 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
 
 @torch.no_grad()
 def predict(
-    model: nn.Module, loader, *, device: torch.device | str, amp: bool | None = None
+    model: nn.Module,
+    loader,
+    *,
+    device: torch.device | str,
+    amp: str = "off",
+    channels_last: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities of every item of ``loader``.
 
@@ -763,8 +784,10 @@ def predict(
     model : nn.Module
     loader : iterable of ``(x, valid_frames, labels, positions)`` batches
     device : torch.device or str
-    amp : bool or None
-        float16 autocast; ``None``: on for CUDA.
+    amp : {"off", "bf16", "fp16"}
+        Autocast mode (see :mod:`motivic.accel`); evaluate with the training run's.
+    channels_last : bool
+        Channels-last memory format for convolutional models.
 
     Returns
     -------
@@ -774,9 +797,10 @@ def predict(
         Dataset position of each row (ascending).
     """
     device = torch.device(device)
-    use_amp = device.type == "cuda" if amp is None else bool(amp) and device.type == "cuda"
+    use_amp = _amp_mode(amp, device)
     model.to(device)
-    logits, _, positions = _forward_all(model, loader, device, use_amp)
+    channels_last = accel.use_channels_last(model, channels_last)
+    logits, _, positions = _forward_all(model, loader, device, use_amp, channels_last)
     order = torch.argsort(positions)
     probs = torch.softmax(logits[order], dim=1).numpy().astype(np.float32)
     return probs, positions[order].numpy().astype(np.int64)
