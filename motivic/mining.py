@@ -6,7 +6,9 @@ various applications", building on BIDE, Wang & Han 2004):
 * A pattern ``P = p1..pk`` *occurs* in a sequence ``S`` at positions ``i1 < … < ik`` when
   ``S[ij] = pj`` and ``min_gap <= i_{j+1} − i_j − 1 <= max_gap`` for every ``j``.
   With ``[min_gap, max_gap] = [0, 0]`` occurrences are contiguous substrings.
-* ``support(P)`` is the number of sequences with at least one occurrence.
+* ``support(P)`` is the number of sequences with at least one occurrence (default,
+  ``support="phrases"``), or the number of occurrences (``support="occurrences"``,
+  contiguous patterns only; see :func:`mine_closed_patterns`).
 * ``P'`` is a (gap-constrained) *super-pattern* of ``P`` when ``P' = Q + P + R`` (token
   concatenation) with ``|Q| + |R| >= 1``. Every occurrence of ``P'`` contains one of
   ``P`` under the same gap constraint, so ``support(P') <= support(P)``. Inserting tokens
@@ -65,6 +67,7 @@ __all__ = [
     "LOCATE_COLUMNS",
     "OCCURRENCE_COLUMNS",
     "Pattern",
+    "SUPPORTS",
     "build_dictionary",
     "format_pattern",
     "locate",
@@ -325,7 +328,8 @@ class _Level:
     last: np.ndarray  # [n_occ] padded position of the last token
     pos: np.ndarray | None  # [n_occ, k] all positions; None when one gap value fixes them
     tokens: np.ndarray  # [n_grp, k] int32 token codes of each group
-    support: np.ndarray  # [n_grp] distinct sequences of each group
+    support: np.ndarray  # [n_grp] distinct support units of each group
+    unit: np.ndarray  # [n_occ] what support counts: the sequence, or the first position
 
     @property
     def n_grp(self) -> int:
@@ -345,6 +349,7 @@ class _Level:
             pos=None if self.pos is None else self.pos[occ],
             tokens=self.tokens[keep],
             support=self.support[keep],
+            unit=self.unit[occ],
         )
 
 
@@ -360,18 +365,22 @@ def _changes(*cols: np.ndarray) -> np.ndarray:
     return head
 
 
-def _support(grp: np.ndarray, seq: np.ndarray, n_grp: int) -> np.ndarray:
-    """Distinct sequences per group, for occurrences sorted by (group, sequence)."""
-    return np.bincount(grp[_changes(grp, seq)], minlength=n_grp)
+def _support(grp: np.ndarray, unit: np.ndarray, n_grp: int) -> np.ndarray:
+    """Distinct support units per group, for occurrences sorted by (group, unit)."""
+    return np.bincount(grp[_changes(grp, unit)], minlength=n_grp)
 
 
-def _first_level(db: _Database, pos: bool, min_support: int) -> _Level:
+SUPPORTS = ("phrases", "occurrences")
+
+
+def _first_level(db: _Database, pos: bool, min_support: int, by_occurrence: bool) -> _Level:
     """Every occurrence of every frequent single token, sorted by (token, position)."""
     codes = db.codes[db.real]
     order = np.argsort(codes, kind="stable")
     first = db.real[order]
     grp = codes[order].astype(np.int32)
     seq = db.seq_at[first]
+    unit = first if by_occurrence else seq
     level = _Level(
         grp=grp,
         seq=seq,
@@ -379,7 +388,8 @@ def _first_level(db: _Database, pos: bool, min_support: int) -> _Level:
         last=first,
         pos=first[:, None] if pos else None,
         tokens=np.arange(db.sentinel, dtype=np.int32)[:, None],
-        support=_support(grp, seq, db.sentinel),
+        support=_support(grp, unit, db.sentinel),
+        unit=unit,
     )
     return level.select(level.support >= min_support)
 
@@ -396,7 +406,7 @@ def _backward_bitmask(level: _Level, db: _Database, gaps: np.ndarray, *, closure
     prunable = np.bitwise_and.reduceat(bits, grp_head) != 0
     if not closure:
         return np.zeros(level.n_grp, dtype=bool), prunable
-    block_head = np.flatnonzero(_changes(level.grp, level.seq))  # (group, sequence) blocks
+    block_head = np.flatnonzero(_changes(level.grp, level.unit))  # (group, unit) blocks
     block_bits = np.bitwise_or.reduceat(bits, block_head)
     block_grp_head = np.flatnonzero(_changes(level.grp[block_head]))
     return np.bitwise_and.reduceat(block_bits, block_grp_head) != 0, prunable
@@ -411,14 +421,14 @@ def _backward_sorted(level: _Level, db: _Database, gaps: np.ndarray, *, closure:
     occ, ev = ok // offsets.size, ev[ok]
     order = np.argsort(ev, kind="stable")  # -> sorted by (token, group, occurrence)
     occ, ev = occ[order], ev[order]
-    grp, seq = level.grp[occ], level.seq[occ]
+    grp, unit = level.grp[occ], level.unit[occ]
     seg_head = _changes(ev, grp)
     seg = np.cumsum(seg_head) - 1
     seg_grp = grp[seg_head]
     has_backward = np.zeros(level.n_grp, dtype=bool)
     if closure:
-        n_seq = np.bincount(seg[_changes(ev, grp, seq)], minlength=seg_grp.size)
-        has_backward[seg_grp[n_seq == level.support[seg_grp]]] = True
+        n_unit = np.bincount(seg[_changes(ev, grp, unit)], minlength=seg_grp.size)
+        has_backward[seg_grp[n_unit == level.support[seg_grp]]] = True
     n_occ = np.bincount(seg[_changes(ev, grp, occ)], minlength=seg_grp.size)
     n_occ_grp = np.bincount(level.grp, minlength=level.n_grp)
     prunable = np.zeros(level.n_grp, dtype=bool)
@@ -445,11 +455,11 @@ def _forward_extend(level: _Level, db: _Database, gaps: np.ndarray, active, *, m
     order = order[: ev.size - np.count_nonzero(ev == db.sentinel)]
     ev = ev[order]
     src = order if n_gap == 1 else order // n_gap
-    parent, seq = level.grp[src], level.seq[src]
+    parent, seq, unit = level.grp[src], level.seq[src], level.unit[src]
     head = _changes(ev, parent)
     start = np.flatnonzero(head)  # first occurrence of each child
     size = np.diff(start, append=ev.size)
-    block = np.cumsum(_changes(ev, parent, seq), dtype=np.int32)  # (child, seq) blocks
+    block = np.cumsum(_changes(ev, parent, unit), dtype=np.int32)  # (child, unit) blocks
     support = block[start + size - 1] - block[start] + 1
     child_parent = parent[start]
     has_forward = np.zeros(level.n_grp, dtype=bool)
@@ -460,7 +470,7 @@ def _forward_extend(level: _Level, db: _Database, gaps: np.ndarray, active, *, m
     else:
         sel = np.flatnonzero(np.repeat(support >= min_support, size))
         child = np.repeat(np.arange(keep.size, dtype=np.int32), size[keep])
-        src, seq, order = src[sel], seq[sel], order[sel]
+        src, seq, unit, order = src[sel], seq[sel], unit[sel], order[sel]
     k = level.tokens.shape[1]
     tokens = np.empty((keep.size, k + 1), dtype=np.int32)
     tokens[:, :k] = level.tokens[child_parent[keep]]
@@ -474,6 +484,7 @@ def _forward_extend(level: _Level, db: _Database, gaps: np.ndarray, active, *, m
         pos=None if level.pos is None else np.column_stack([level.pos[src], last]),
         tokens=tokens,
         support=support[keep],
+        unit=unit,
     )
     return children, has_forward
 
@@ -579,6 +590,7 @@ def mine_closed_patterns(
     min_length: int = 5,
     min_gap: int = 0,
     max_gap: int = 0,
+    support: str = "phrases",
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Pattern]:
     """Mine closed gap-constrained sequential patterns (Gap-BIDE, Li & Wang 2008).
@@ -588,12 +600,19 @@ def mine_closed_patterns(
     sequences : sequence of array_like [shape=(n_i,), dtype=int]
         The database, e.g. the interval-class tokens of each phrase of a recording.
     min_support : int >= 1
-        Minimum number of sequences containing the pattern.
+        Minimum support: sequences containing the pattern, or its occurrences.
     min_length : int >= 1
         Minimum number of tokens of a returned pattern (output filter only).
     min_gap, max_gap : int, 0 <= min_gap <= max_gap
         Allowed number of skipped positions between consecutive pattern tokens;
         ``[0, 0]`` mines contiguous substrings.
+    support : {"phrases", "occurrences"}
+        What ``support`` counts: the sequences (phrases) with at least one occurrence
+        (Gap-BIDE's definition), or every occurrence, overlapping ones included, over
+        all sequences (the paper's "repeated at least 3 times in a single song"; then
+        ``min_gap = max_gap = 0``, where an extension's occurrences map one-to-one onto
+        some of the pattern's, so support stays monotone and the closure checks hold:
+        ``e + P`` keeps the count exactly when ``e`` precedes *every* occurrence).
     progress : callable(length, n_frequent) or None
         Called for each pattern length with the number of frequent patterns of that
         length explored (patterns inside BackScan-pruned subtrees are not explored),
@@ -635,18 +654,27 @@ def mine_closed_patterns(
     max_gap = _check_int("max_gap", max_gap, 0)
     if max_gap < min_gap:
         raise MotivicError(f"max_gap={max_gap} must be >= min_gap={min_gap}")
+    if support not in SUPPORTS:
+        raise MotivicError(f"support={support!r} is unknown; valid: {', '.join(SUPPORTS)}")
+    by_occurrence = support == "occurrences"
+    if by_occurrence and max_gap > 0:
+        raise MotivicError(
+            f"support='occurrences' needs contiguous motifs (min_gap = max_gap = 0), got "
+            f"max_gap={max_gap}: with gaps one start position has several occurrences"
+        )
     tokens, lengths = _as_sequences(sequences)
     db = _Database.build(tokens, lengths, pad=max_gap + 1)
     gaps = np.arange(min_gap, max_gap + 1, dtype=db.real.dtype)
-    level = _first_level(db, pos=gaps.size > 1, min_support=min_support)
+    level = _first_level(db, pos=gaps.size > 1, min_support=min_support, by_occurrence=by_occurrence)
     with _gc_paused():
         patterns = _grow(
             level, db, gaps, min_support=min_support, min_length=min_length, progress=progress
         )
     logger.info(
-        "mined %d closed patterns (support >= %d, length >= %d, gap [%d, %d])",
+        "mined %d closed patterns (support >= %d %s, length >= %d, gap [%d, %d])",
         len(patterns),
         min_support,
+        support,
         min_length,
         min_gap,
         max_gap,
