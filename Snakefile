@@ -6,7 +6,11 @@ from snakemake.utils import min_version
 min_version("8.0")
 
 
-configfile: "config.yaml"
+# A file given with --configfile is the whole configuration (like --replace-workflow-config):
+# config.yaml, the demo, is read only when no --configfile is given. Schema defaults fill the rest.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "report/workflow.rst"
@@ -20,6 +24,7 @@ include: "rules/plots.smk"
 include: "rules/features.smk"
 include: "rules/train.smk"
 include: "rules/baselines.smk"
+include: "rules/sanity.smk"
 include: "rules/report.smk"
 
 

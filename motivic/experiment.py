@@ -197,13 +197,18 @@ def check_grid(config: Mapping) -> None:
     Raises
     ------
     MotivicError
-        Naming the key, if a model's feature set is undefined, Table II names
+        Naming the key, if a model is unknown or has an option its builder does not
+        take (or a value of the wrong type), a model's feature set is undefined, Table II names
         a model, dataset or split strategy the grid does not have, or a
         baseline refers to an undefined feature set or model.
     """
+    from . import models
+
     feature_sets = config["features"]
     for name, model_cfg in config["models"].items():
         feature_set_for(name, model_cfg, feature_sets)
+        options = {k: v for k, v in (model_cfg or {}).items() if k != "features"}
+        models.check_options(name, options)
     grid = (config.get("augment") or {}).get("table2") or {}
     available = {
         "models": config["models"],

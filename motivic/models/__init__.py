@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -33,12 +34,20 @@ from torch import nn
 from ..errors import MotivicError
 from .convnet import compact_convnet, compact_convnet_k1c2, compact_convnet_k2c1, layer_features
 from .crnn import crnn
-from .densenet import densenet161
+from .densenet import densenet161, densenet161_imagenet
 from .pons import pons_blackbox, pons_frequency, pons_time, pons_timefreq
 from .reslstm import reslstm
-from .resnet import resnet50
+from .resnet import resnet50, resnet50_imagenet
 
-__all__ = ["available", "build", "count_parameters", "layer_features", "options"]
+__all__ = [
+    "available",
+    "build",
+    "check_options",
+    "check_trainable",
+    "count_parameters",
+    "layer_features",
+    "options",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +55,9 @@ _REGISTRY: dict[str, Callable[..., nn.Module]] = {
     "reslstm": reslstm,
     "crnn": crnn,
     "resnet50": resnet50,
+    "resnet50_imagenet": resnet50_imagenet,
     "densenet161": densenet161,
+    "densenet161_imagenet": densenet161_imagenet,
     "pons_blackbox": pons_blackbox,
     "pons_time": pons_time,
     "pons_frequency": pons_frequency,
@@ -54,6 +65,13 @@ _REGISTRY: dict[str, Callable[..., nn.Module]] = {
     "compact_convnet": compact_convnet,
     "compact_convnet_k2c1": compact_convnet_k2c1,
     "compact_convnet_k1c2": compact_convnet_k1c2,
+}
+
+
+# Models whose training needs a weights file: registry name -> option naming it.
+_NEEDS_WEIGHTS: dict[str, str] = {
+    "resnet50_imagenet": "pretrained",
+    "densenet161_imagenet": "pretrained",
 }
 
 
@@ -82,6 +100,65 @@ def options(name: str) -> dict[str, Any]:
         for param in signature.parameters.values()
         if param.kind is inspect.Parameter.KEYWORD_ONLY
     }
+
+
+def check_options(name: str, model_options: dict[str, Any] | None, *, where: str = "models") -> None:
+    """Check a model's config options against its builder, before any job runs.
+
+    Names must be options of the model (:func:`options`); a value whose option has a
+    boolean, integer, float or string default must have a matching type (an integer is
+    accepted for a float). Value ranges are checked by the builder itself.
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    model_options : dict or None
+        The options as configured (without the workflow's ``features`` key).
+    where : str
+        Config path of the models section, for the message.
+
+    Raises
+    ------
+    MotivicError
+        Naming the key (``models.<name>.<option>``), with the valid options and the
+        closest match for a misspelt one.
+    """
+    import difflib
+
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, available(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise MotivicError(
+            f"{where}.{name}: unknown model{hint}; available models: {', '.join(available())}"
+        )
+    valid = options(name)
+    for key, value in (model_options or {}).items():
+        if key not in valid:
+            close = difflib.get_close_matches(key, list(valid), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise MotivicError(
+                f"{where}.{name}.{key}: not an option of model {name!r}; {hint}"
+                f"valid options: {sorted(valid)}"
+            )
+        default = valid[key]
+        expected = _OPTION_TYPES.get(type(default))
+        if expected is not None and value is not None and not _is_type(value, expected):
+            raise MotivicError(
+                f"{where}.{name}.{key}={value!r}: expected {expected.__name__} "
+                f"(default {default!r})"
+            )
+
+
+_OPTION_TYPES = {bool: bool, int: int, float: float, str: str}
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
 
 
 def build(name: str, n_classes: int, **model_options: Any) -> nn.Module:
@@ -126,3 +203,35 @@ def build(name: str, n_classes: int, **model_options: Any) -> nn.Module:
 def count_parameters(model: nn.Module, *, trainable_only: bool = False) -> int:
     """Number of parameters (all, or only those with ``requires_grad``)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def check_trainable(name: str, model_options: dict[str, Any]) -> None:
+    """Check that a model can be *trained* with these options (weights files given and present).
+
+    ``*_imagenet`` models are ImageNet-initialised by definition, so training
+    one without its ``pretrained`` file is an error rather than a silent
+    random initialisation. Rebuilding a checkpoint (:func:`build` without the
+    file) stays possible.
+
+    Raises
+    ------
+    MotivicError
+        Naming ``models.<name>.<option>`` when it is missing, or the file when
+        it does not exist.
+    """
+    _builder(name)
+    option = _NEEDS_WEIGHTS.get(name)
+    if option is None:
+        return
+    path = model_options.get(option)
+    if path is None:
+        raise MotivicError(
+            f"models.{name}.{option} must name a local weights file (an ImageNet state dict "
+            "in torchvision's key layout, see docs/models.md 'ImageNet weights'); "
+            f"use the model without the _imagenet suffix to train from random weights"
+        )
+    if not os.path.isfile(path):
+        raise MotivicError(
+            f"models.{name}.{option}: weights file {os.fspath(path)!r} does not exist "
+            "(weights are never downloaded; see docs/models.md 'ImageNet weights')"
+        )

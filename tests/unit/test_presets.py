@@ -1,0 +1,34 @@
+"""Every preset in config/ and config.yaml is a whole configuration on its own.
+
+`snakemake --configfile config/X.yaml` reads only that file (the Snakefile skips config.yaml),
+so each preset must validate and pass the cross-section checks without anything inherited.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from motivic.config import validate_config
+from motivic.experiment import check_grid
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESETS = sorted((ROOT / "config").glob("*.yaml")) + [ROOT / "config.yaml"]
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=[p.name for p in PRESETS])
+def test_preset_is_self_contained(path):
+    raw = yaml.safe_load(path.read_text())
+    for section in ("corpus", "models", "datasets", "split", "training", "features"):
+        assert section in raw, f"{path.name} lacks the {section} section"
+    config = validate_config(raw, source=str(path))
+    check_grid(config)
+
+
+def test_paper_preset_trains_only_its_own_models():
+    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    demo = yaml.safe_load((ROOT / "config.yaml").read_text())
+    inherited = set(demo["models"]) - set(paper["models"])
+    assert inherited, "the demo has models the paper's grid does not"
+    config = validate_config(paper)
+    assert not inherited & set(config["models"])
