@@ -95,7 +95,7 @@ def test_melodia_rejects_unsupported_equal_loudness_rate():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"method": "crepe"}, "melodia, pyin"),
+        ({"method": "swipe"}, "melodia, pyin, crepe"),
         ({"hop_length": 0}, "hop_length"),
         ({"frame_size": 128}, "frame_size"),
         ({"fmin_hz": 500.0, "fmax_hz": 400.0}, "fmin_hz"),
@@ -286,4 +286,4 @@ def test_method_options_keep_only_the_backends_keywords():
                                    "voicing_tolerance": 0.2}
     assert method_options(cfg, "pyin") == {"method": "pyin", "sr": 44100, "hop_length": 256}
     with pytest.raises(MotivicError, match="pitch.method"):
-        method_options(cfg, "crepe")
+        method_options(cfg, "swipe")
