@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..errors import MotivicError
+from .masking import apply_masked, masked_batch_norm, masked_time_pool
 
 __all__ = [
     "BiLSTMSummary",
@@ -39,7 +40,9 @@ __all__ = [
     "check_int",
     "check_probability",
     "load_pretrained",
+    "init_replicate",
     "load_state_dict_file",
+    "resize_kernel",
     "pooled_size",
     "split_pool",
 ]
@@ -244,13 +247,28 @@ class ConvBlock2d(nn.Module):
         self.pool = nn.MaxPool2d(pool, ceil_mode=True) if pool is not None else nn.Identity()
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
-    def activations(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(activation before pooling, block output)``."""
-        act = self.act(self.bn(self.conv(x)))
-        return act, self.drop(self.pool(act))
+    def activations(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Return ``(activation before pooling, block output, valid output frames)``.
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activations(x)[1]
+        ``lengths`` (valid input frames, or ``None``) is honoured as in
+        :func:`apply_masked`: padding never reaches a valid output frame.
+        """
+        x, lengths = apply_masked(self.conv, x, lengths)
+        act = self.act(masked_batch_norm(self.bn, x, lengths))
+        out, out_len = apply_masked(self.pool, act, lengths)
+        return act, self.drop(out), out_len
+
+    def masked(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block output and its valid frames."""
+        _, out, lengths = self.activations(x, lengths)
+        return out, lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.activations(x, lengths)[1]
 
 
 class ResidualBlock2d(nn.Module):
@@ -277,10 +295,19 @@ class ResidualBlock2d(nn.Module):
                 nn.Conv2d(in_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels)
             )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + self.shortcut(x))
+    def masked(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block output and its valid frames (stride 1: the lengths are unchanged)."""
+        out, _ = apply_masked(self.conv1, x, lengths)
+        out = self.relu(masked_batch_norm(self.bn1, out, lengths))
+        out, _ = apply_masked(self.conv2, out, lengths)
+        out = masked_batch_norm(self.bn2, out, lengths)
+        shortcut, _ = apply_masked(self.shortcut, x, lengths)
+        return self.relu(out + shortcut), lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.masked(x, lengths)[0]
 
 
 class FrequencyBatchNorm(nn.Module):
@@ -294,9 +321,16 @@ class FrequencyBatchNorm(nn.Module):
         super().__init__()
         self.bn = nn.BatchNorm1d(in_channels * n_mels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         batch, channels, n_mels, n_frames = x.shape
-        return self.bn(x.reshape(batch, channels * n_mels, n_frames)).reshape(x.shape)
+        flat = x.reshape(batch, channels * n_mels, n_frames)
+        return masked_batch_norm(self.bn, flat, lengths).reshape(x.shape)
+
+    def masked(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Normalised input; training statistics over the valid frames only."""
+        return self.forward(x, lengths), lengths
 
 
 class GlobalPool(nn.Module):
@@ -310,7 +344,9 @@ class GlobalPool(nn.Module):
         self.mode = check_choice(mode, name="mode", choices=("max", "mean"))
         self.dim = dim
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if lengths is not None and self.dim in (-1, x.dim() - 1):
+            return masked_time_pool(x, lengths, self.mode)
         if self.mode == "max":
             return x.amax(dim=self.dim)
         return x.mean(dim=self.dim)
@@ -354,16 +390,81 @@ class BiLSTMSummary(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        outputs, (h_n, _) = self.lstm(x)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if lengths is None:
+            outputs, (h_n, _) = self.lstm(x)
+            if self.summary == "mean":
+                return outputs.mean(dim=1)
+            return torch.cat([h_n[-2], h_n[-1]], dim=1)
+        # packed: the forward state is read after the last *valid* step
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        outputs, (h_n, _) = self.lstm(packed)
         if self.summary == "mean":
-            return outputs.mean(dim=1)
+            padded, _ = nn.utils.rnn.pad_packed_sequence(
+                outputs, batch_first=True, total_length=x.shape[1]
+            )
+            return masked_time_pool(padded.transpose(1, 2), lengths, "mean")
         return torch.cat([h_n[-2], h_n[-1]], dim=1)
 
 
 # ---------------------------------------------------------------------------
 # state-dict loading
 # ---------------------------------------------------------------------------
+
+
+def resize_kernel(weight: torch.Tensor, shape: torch.Size, *, mode: str = "rescale") -> torch.Tensor:
+    """Turn a pretrained conv kernel into one of another spatial size (same channels).
+
+    Parameters
+    ----------
+    weight : torch.Tensor [shape=(out, in, kh, kw)]
+        E.g. the 7×7 ImageNet ``conv1`` of ResNet-50.
+    shape : torch.Size
+        Target ``(out, in, kh', kw')``; ``out`` and ``in`` must match.
+    mode : {"rescale", "crop"}
+        ``"rescale"``: area (antialiased bilinear) resampling to the new size,
+        multiplied by ``(kh * kw) / (kh' * kw')`` so the kernel's response to a
+        constant input (its sum) is kept. ``"crop"``: the centre ``kh' × kw'``
+        taps, unscaled.
+
+    Raises
+    ------
+    MotivicError
+        If the channel counts differ, or a crop is larger than the kernel.
+    """
+    check_choice(mode, name="stem_init", choices=("rescale", "crop"))
+    out_ch, in_ch, kh, kw = shape
+    if tuple(weight.shape[:2]) != (out_ch, in_ch):
+        raise MotivicError(
+            f"cannot adapt a kernel of shape {tuple(weight.shape)} to {tuple(shape)}: "
+            "channel counts differ"
+        )
+    if mode == "crop":
+        top, left = (weight.shape[2] - kh) // 2, (weight.shape[3] - kw) // 2
+        if top < 0 or left < 0:
+            raise MotivicError(f"cannot crop a {tuple(weight.shape[2:])} kernel to {(kh, kw)}")
+        return weight[:, :, top : top + kh, left : left + kw].clone()
+    resized = nn.functional.interpolate(
+        weight.float(), size=(kh, kw), mode="bilinear", align_corners=False, antialias=True
+    )
+    return (resized * (weight.shape[2] * weight.shape[3]) / (kh * kw)).to(weight.dtype)
+
+
+def init_replicate(conv: nn.Conv2d) -> None:
+    """Make ``conv`` copy the mean of its input channels to every output channel.
+
+    The centre tap of each kernel is ``1 / in_channels`` and all other taps and
+    the bias are 0, so a mono spectrogram reaches the three ImageNet input
+    channels unchanged, as a grey-scale image is fed to an RGB network.
+    """
+    with torch.no_grad():
+        conv.weight.zero_()
+        kh, kw = conv.kernel_size
+        conv.weight[:, :, kh // 2, kw // 2] = 1.0 / conv.in_channels
+        if conv.bias is not None:
+            conv.bias.zero_()
 
 
 def load_state_dict_file(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -399,6 +500,7 @@ def load_pretrained(
     stem_keys: Sequence[str],
     new_prefixes: Sequence[str] = (),
     rename: Callable[[str], str] | None = None,
+    adapt: Mapping[str, Callable[[torch.Tensor, torch.Size], torch.Tensor]] | None = None,
 ) -> list[str]:
     """Copy weights from a state-dict file into ``model``, skipping what no longer fits.
 
@@ -417,6 +519,10 @@ def load_pretrained(
         they keep their initial values.
     rename : callable, optional
         Maps a file key to the model's name (legacy layouts).
+    adapt : mapping of str to callable, optional
+        For keys of ``stem_keys`` whose shape differs: ``f(file_tensor,
+        model_shape) -> tensor`` turns the file's tensor into the model's
+        (e.g. a 7×7 ImageNet kernel into a 3×3 one) instead of skipping it.
 
     Returns
     -------
@@ -429,6 +535,12 @@ def load_pretrained(
         Naming the file, if it has keys the model lacks, keys of another shape
         beyond ``stem_keys``, or lacks model keys beyond the head and ``new_prefixes``.
     """
+    if not os.path.isfile(path):
+        raise MotivicError(
+            f"pretrained weights file {os.fspath(path)!r} does not exist; weights are never "
+            "downloaded: save an ImageNet state dict in torchvision's layout there "
+            "(docs/models.md, 'ImageNet weights') or set pretrained: null"
+        )
     state = load_state_dict_file(path)
     if rename is not None:
         state = {rename(key): value for key, value in state.items()}
@@ -440,7 +552,11 @@ def load_pretrained(
         elif key not in own:
             unexpected.append(key)
         elif own[key].shape != value.shape:
-            if key in stem_keys:
+            same_channels = value.shape[:2] == own[key].shape[:2]
+            if key in stem_keys and adapt and key in adapt and same_channels:
+                to_load[key] = adapt[key](value, own[key].shape)
+                logger.info("%s: %s adapted to %s", key, tuple(value.shape), tuple(own[key].shape))
+            elif key in stem_keys:
                 skipped.append(key)
             else:
                 mismatched.append(f"{key} {tuple(value.shape)} vs {tuple(own[key].shape)}")

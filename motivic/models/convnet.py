@@ -40,8 +40,10 @@ from .blocks import (
     SpectrogramModel,
     check_int,
     check_probability,
+    pooled_size,
     split_pool,
 )
+from .masking import check_lengths, masked_time_pool, out_lengths
 
 __all__ = [
     "ChoiConvNet",
@@ -53,21 +55,29 @@ __all__ = [
 
 _N_LAYERS = 5
 _TIME_POOL = 2
+_K1C2_TIME_POOLS = (4, 5, 8, 8)
 
 
 class ChoiConvNet(SpectrogramModel):
-    """Five conv blocks (BN, ELU, max-pool) → global max-pool → linear.
+    """Conv blocks (BN, ELU, max-pool) → global max-pool over time → [FC layers] → linear.
 
     Parameters
     ----------
-    kernels : sequence of 5 (int, int)
+    kernels : sequence of (int, int)
         Kernel ``(freq, time)`` of each layer.
-    paddings : sequence of 5 (int, int)
+    paddings : sequence of (int, int) or "same"
         Zero padding of each layer.
-    pools : sequence of 4 (int, int)
-        Ceil-mode max-pool of layers 1–4 (layer 5 is followed by the global pool).
+    pools : sequence of (int, int) or None
+        Ceil-mode max-pool after each layer (``None``: none; the last layer is
+        followed by the global pool).
     n_classes, n_mels, in_channels, channels, dropout
         As in :func:`compact_convnet`.
+    pool_frequency : bool
+        ``True`` (k2c2): the global pool also takes the max over the remaining
+        frequency bins, so the head sees ``channels`` features. ``False``
+        (k1c2, k2c1): the remaining bins are kept and flattened.
+    fc_units : sequence of int
+        Hidden fully connected ELU layers before the output layer.
 
     Shape: ``[batch, in_channels, n_mels, n_frames]`` → ``[batch, n_classes]``.
     """
@@ -76,13 +86,15 @@ class ChoiConvNet(SpectrogramModel):
         self,
         *,
         kernels: list[tuple[int, int]],
-        paddings: list[tuple[int, int]],
-        pools: list[tuple[int, int]],
+        paddings: list,
+        pools: list[tuple[int, int] | None],
         n_classes: int,
         n_mels: int,
         in_channels: int,
         channels: int,
         dropout: float,
+        pool_frequency: bool = True,
+        fc_units: tuple[int, ...] = (),
     ) -> None:
         super().__init__(in_channels=in_channels, n_mels=n_mels, min_frames=1)
         self.input_bn = FrequencyBatchNorm(n_mels, in_channels)
@@ -98,36 +110,55 @@ class ChoiConvNet(SpectrogramModel):
             )
             for i in range(len(kernels))
         )
-        self.global_pool = nn.AdaptiveMaxPool2d(1)
-        self.classifier = nn.Linear(channels, n_classes)
+        self.pool_frequency = bool(pool_frequency)
+        n_bins = n_mels
+        for kernel, padding, pool in zip(kernels, paddings, [*pools, None]):
+            if padding != "same":
+                n_bins = n_bins + 2 * padding[0] - kernel[0] + 1
+            n_bins = pooled_size(n_bins, [pool[0]]) if pool is not None else n_bins
+        n_features = channels if self.pool_frequency else channels * n_bins
+        layers: list[nn.Module] = []
+        for units in fc_units:
+            layers += [nn.Linear(n_features, units), nn.ELU(inplace=True)]
+            layers += [nn.Dropout(dropout)] if dropout > 0 else []
+            n_features = units
+        layers.append(nn.Linear(n_features, n_classes))
+        self.classifier = nn.Sequential(*layers) if len(layers) > 1 else layers[0]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
         # front end
-        x = self.input_bn(x)
+        x = self.input_bn(x, lengths)
         # body
         for block in self.convs:
-            x = block(x)
-        # head
-        return self.classifier(torch.flatten(self.global_pool(x), 1))
+            x, lengths = block.masked(x, lengths)
+        # head: max over the valid frames (and the remaining bands for k2c2)
+        x = masked_time_pool(x, lengths, "max")  # [batch, C, F']
+        x = x.amax(dim=2) if self.pool_frequency else torch.flatten(x, 1)
+        return self.classifier(x)
 
 
-def layer_features(model: ChoiConvNet, x: torch.Tensor) -> list[torch.Tensor]:
+def layer_features(
+    model: ChoiConvNet, x: torch.Tensor, lengths: torch.Tensor | None = None
+) -> list[torch.Tensor]:
     """Average-pooled activation of each conv layer (Choi et al. 2017 "convnet feature").
 
     Parameters
     ----------
     model : ChoiConvNet
-        A (trained) compact convnet; its train/eval mode is respected, so call
-        ``model.eval()`` first for deterministic features.
+        A compact convnet (trained, or with random weights); its train/eval
+        mode is respected, so call ``model.eval()`` first for deterministic features.
     x : torch.Tensor [shape=(batch, in_channels, n_mels, n_frames)]
+    lengths : torch.Tensor [shape=(batch,)] or None
+        Valid frames of each item; the means are over valid frames only.
 
     Returns
     -------
     features : list of torch.Tensor [shape=(batch, channels)], one per conv layer
-        Mean over frequency and time of each layer's activation after ELU and
-        before pooling. ``torch.cat(features, 1)`` is the 160-dimensional
-        feature of the paper for 32 channels.
+        Mean over frequency and valid time of each layer's activation after
+        ELU and before pooling. ``torch.cat(features, 1)`` is the
+        160-dimensional feature of the paper for 5 layers of 32 channels.
 
     Raises
     ------
@@ -139,11 +170,14 @@ def layer_features(model: ChoiConvNet, x: torch.Tensor) -> list[torch.Tensor]:
             f"layer_features needs a compact_convnet model, got {type(model).__name__}"
         )
     model.check_input(x)
+    lengths = check_lengths(x, lengths)
     features = []
-    x = model.input_bn(x)
+    x = model.input_bn(x, lengths)
     for block in model.convs:
-        act, x = block.activations(x)
-        features.append(act.mean(dim=(2, 3)))
+        act, x, act_lengths = block.activations(x, lengths)
+        conv_lengths = out_lengths(block.conv, lengths)
+        features.append(masked_time_pool(act.mean(dim=2), conv_lengths, "mean"))
+        lengths = act_lengths
     return features
 
 
@@ -199,21 +233,38 @@ def compact_convnet_k2c1(
     in_channels: int = 1,
     dropout: float = 0.1,
     channels: int = 32,
+    fc_units: int = 64,
 ) -> ChoiConvNet:
-    """k2c1: first-layer kernels span all ``n_mels`` bands (×3 frames), then 1×3 kernels.
+    """k2c1 (Choi et al. 2017): a first kernel spanning all bands × 4 frames, then 1×4; 5 conv + 2 FC.
 
-    Parameters are those of :func:`compact_convnet`.
+    Parameters
+    ----------
+    n_classes, n_mels, in_channels, dropout, channels
+        As in :func:`compact_convnet`.
+    fc_units : int >= 1
+        Units of the hidden fully connected layer (the second FC layer is the output).
+
+    Notes
+    -----
+    The first layer's ``n_mels × 4`` kernel (96×4 in the paper) leaves one
+    frequency bin, so the four 1×4 layers after it are convolutions along
+    time. Time pools after layers 1–4 are k1c2's 1×4, 1×5, 1×8, 1×8 (the
+    thesis text states the kernels, not these pools); the global max-pool
+    over the valid frames takes what is left.
     """
     _check(n_classes, n_mels, channels, dropout)
+    check_int(fc_units, name="fc_units")
     return ChoiConvNet(
-        kernels=[(n_mels, 3)] + [(1, 3)] * (_N_LAYERS - 1),
-        paddings=[(0, 1)] * _N_LAYERS,
-        pools=[(1, _TIME_POOL)] * (_N_LAYERS - 1),
+        kernels=[(n_mels, 4)] + [(1, 4)] * (_N_LAYERS - 1),
+        paddings=[(0, 2)] * _N_LAYERS,
+        pools=[(1, t) for t in _K1C2_TIME_POOLS],
         n_classes=n_classes,
         n_mels=n_mels,
         in_channels=in_channels,
         channels=channels,
         dropout=dropout,
+        pool_frequency=False,
+        fc_units=(fc_units,),
     )
 
 
@@ -224,20 +275,35 @@ def compact_convnet_k1c2(
     in_channels: int = 1,
     dropout: float = 0.1,
     channels: int = 32,
+    fc_units: int = 64,
 ) -> ChoiConvNet:
-    """k1c2: 1×3 (time-only) kernels over the 2-D map, k2c2's 2-D pooling.
+    """k1c2 (Choi et al. 2017): 4 conv layers of 1×4 kernels, time-only pools, 2 FC layers.
 
-    Parameters are those of :func:`compact_convnet`.
+    Parameters
+    ----------
+    n_classes, n_mels, in_channels, dropout, channels
+        As in :func:`compact_convnet`.
+    fc_units : int >= 1
+        Units of the hidden fully connected layer.
+
+    Notes
+    -----
+    The 1×4 kernels slide along time over the 2-D map; the pools 1×4, 1×5,
+    1×8, 1×8 reduce time only (×1280: a 29 s clip of the paper collapses to
+    one frame), so all ``n_mels`` bands reach the FC layers
+    (``channels × n_mels`` features after a max over the remaining valid frames).
     """
     _check(n_classes, n_mels, channels, dropout)
-    freq_pools = split_pool(n_mels, _N_LAYERS)
+    check_int(fc_units, name="fc_units")
     return ChoiConvNet(
-        kernels=[(1, 3)] * _N_LAYERS,
-        paddings=[(0, 1)] * _N_LAYERS,
-        pools=[(pool, _TIME_POOL) for pool in freq_pools[:-1]],
+        kernels=[(1, 4)] * 4,
+        paddings=[(0, 2)] * 4,
+        pools=[(1, t) for t in _K1C2_TIME_POOLS],
         n_classes=n_classes,
         n_mels=n_mels,
         in_channels=in_channels,
         channels=channels,
         dropout=dropout,
+        pool_frequency=False,
+        fc_units=(fc_units,),
     )

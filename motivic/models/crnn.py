@@ -22,18 +22,21 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..errors import MotivicError
 from .blocks import (
     ConvBlock2d,
     FrequencyBatchNorm,
     SpectrogramModel,
     as_int_tuple,
+    check_choice,
     check_int,
     check_probability,
     pooled_size,
     split_pool,
 )
+from .masking import apply_masked, check_lengths
 
-__all__ = ["CRNN", "crnn"]
+__all__ = ["CRNN", "PRESETS", "crnn"]
 
 _N_CONV = 4
 
@@ -92,15 +95,35 @@ class CRNN(SpectrogramModel):
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.classifier = nn.Linear(hidden_size, n_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
         # front end
-        x = self.convs(self.input_bn(x))  # [batch, C, 1, T']
-        # temporal summary
+        x = self.input_bn(x, lengths)
+        x, lengths = apply_masked(self.convs, x, lengths)  # [batch, C, 1, T']
+        # temporal summary: the GRU state after the last valid step
         x = x.squeeze(2).transpose(1, 2)  # [batch, T', C]
+        if lengths is not None:
+            x = nn.utils.rnn.pack_padded_sequence(
+                x, lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
         _, h_n = self.gru(x)
         # head
         return self.classifier(self.dropout(h_n[-1]))
+
+
+# Widths by parameter budget (Choi et al. 2017, Table 1; Choi 2018, thesis ch. 5):
+# conv layers N, 2N, 2N, 2N and GRU units N. "released" is the authors' Keras
+# code (keunwoochoi/music-auto_tagging-keras): conv 64/128/128/128, GRU 32.
+PRESETS: dict[str, tuple[tuple[int, int, int, int], int]] = {
+    "0.1M": ((30, 60, 60, 60), 30),
+    "0.25M": ((48, 96, 96, 96), 48),
+    "0.5M": ((68, 137, 137, 137), 68),
+    "1M": ((96, 195, 195, 195), 96),
+    "3M": ((169, 339, 339, 339), 169),
+    "released": ((64, 128, 128, 128), 32),
+}
+_DEFAULT_WIDTHS = (32, 32)
 
 
 def crnn(
@@ -109,10 +132,11 @@ def crnn(
     n_mels: int = 128,
     in_channels: int = 1,
     dropout: float = 0.1,
-    channels: int | Sequence[int] = 32,
-    hidden_size: int = 32,
+    channels: int | Sequence[int] | None = None,
+    hidden_size: int | None = None,
     gru_layers: int = 2,
     time_pool: int = 2,
+    preset: str | None = None,
 ) -> CRNN:
     """Build Choi et al.'s (2017) CRNN for ``n_mels``-band spectrograms.
 
@@ -123,20 +147,42 @@ def crnn(
     in_channels : int >= 1
     dropout : float in [0, 1)
         After each conv block and before the classifier (paper: 0.1).
-    channels : int or sequence of 4 int >= 1
-        Conv feature maps; an int is used for all four layers.
-    hidden_size : int >= 1
-        GRU units (the paper scales both widths to a parameter budget).
+    channels : int, sequence of 4 int >= 1, or None
+        Conv feature maps; an int is used for all four layers. ``None``: the
+        preset's, else 32 (a narrow demo width, about 41 K parameters).
+    hidden_size : int >= 1 or None
+        GRU units; ``None``: the preset's, else 32.
     gru_layers : int >= 1
         Stacked GRU layers (paper: 2).
     time_pool : int >= 1
         Time pooling per conv layer.
+    preset : {"0.1M", "0.25M", "0.5M", "1M", "3M", "released"} or None
+        Widths of Choi et al.'s parameter budgets (conv N, 2N, 2N, 2N; GRU N;
+        0.1M is 30/60/60/60 + GRU 30) or of the authors' released code
+        (64/128/128/128 + GRU 32, about 0.39 M); see :data:`PRESETS`. Cannot
+        be combined with ``channels`` or ``hidden_size``.
 
     Returns
     -------
     model : CRNN
+
+    Raises
+    ------
+    MotivicError
+        On an invalid option, an unknown preset, or a preset given together
+        with ``channels`` or ``hidden_size``.
     """
     check_int(n_classes, name="n_classes")
+    if preset is not None:
+        check_choice(preset, name="preset", choices=PRESETS)
+        if channels is not None or hidden_size is not None:
+            raise MotivicError(
+                f"crnn: preset={preset!r} sets the widths; remove channels={channels!r} "
+                f"and hidden_size={hidden_size!r} (or the preset)"
+            )
+        channels, hidden_size = PRESETS[preset]
+    channels = _DEFAULT_WIDTHS[0] if channels is None else channels
+    hidden_size = _DEFAULT_WIDTHS[1] if hidden_size is None else hidden_size
     return CRNN(
         n_classes=n_classes,
         n_mels=check_int(n_mels, name="n_mels"),

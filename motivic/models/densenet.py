@@ -22,6 +22,7 @@ on load as torchvision does.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -37,10 +38,13 @@ from .blocks import (
     check_choice,
     check_int,
     check_probability,
+    init_replicate,
     load_pretrained,
+    resize_kernel,
 )
+from .masking import apply_masked, check_lengths, masked_batch_norm, masked_time_pool
 
-__all__ = ["DenseNet", "densenet161"]
+__all__ = ["DenseNet", "densenet161", "densenet161_imagenet"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +72,12 @@ class _DenseLayer(nn.Module):
         self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, 3, padding=1, bias=False)
         self.drop_rate = drop_rate
 
-    def forward(self, features: list[torch.Tensor]) -> torch.Tensor:
-        out = self.conv1(self.relu1(self.norm1(torch.cat(features, 1))))
-        out = self.conv2(self.relu2(self.norm2(out)))
+    def forward(
+        self, features: list[torch.Tensor], lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        out = self.relu1(masked_batch_norm(self.norm1, torch.cat(features, 1), lengths))
+        out = self.relu2(masked_batch_norm(self.norm2, self.conv1(out), lengths))
+        out, _ = apply_masked(self.conv2, out, lengths)
         if self.drop_rate > 0:
             out = F.dropout(out, p=self.drop_rate, training=self.training)
         return out
@@ -97,11 +104,17 @@ class _DenseBlock(nn.ModuleDict):
                 drop_rate=drop_rate,
             )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def masked(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block output and its valid frames (stride 1: unchanged)."""
         features = [x]
         for layer in self.values():
-            features.append(layer(features))
-        return torch.cat(features, 1)
+            features.append(layer(features, lengths))
+        return torch.cat(features, 1), lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.masked(x, lengths)[0]
 
 
 class _Transition(nn.Sequential):
@@ -202,12 +215,14 @@ class DenseNet(SpectrogramModel):
             elif isinstance(module, nn.Linear):
                 nn.init.zeros_(module.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
         # front end and body
-        x = self.features(self.input_conv(x))
-        # head
-        x = torch.flatten(F.adaptive_avg_pool2d(F.relu(x), 1), 1)
+        x, lengths = apply_masked(self.input_conv, x, lengths)
+        x, lengths = apply_masked(self.features, x, lengths)
+        # head: global average over frequency and the valid frames
+        x = masked_time_pool(F.relu(x).mean(dim=2), lengths, "mean")
         return self.classifier(self.dropout(x))
 
 
@@ -231,6 +246,7 @@ def densenet161(
     stem: str = "paper",
     stem_pool: bool = True,
     pretrained: str | os.PathLike | None = None,
+    stem_init: str = "rescale",
 ) -> DenseNet:
     """DenseNet-161 with the paper's spectrogram stem (Arronte Alvarez & Gómez 2021).
 
@@ -253,8 +269,12 @@ def densenet161(
         Keep ``features.pool0``.
     pretrained : path-like or None
         State dict in torchvision's key layout, read with ``weights_only=True``.
-        Copied except ``classifier.*`` and ``features.conv0.weight`` when its
-        shape differs (the 3×3 stem); ``input_conv`` keeps its initial values.
+        Everything is copied except ``classifier.*``; the 7×7
+        ``features.conv0`` kernel becomes the paper's 3×3 one by ``stem_init``
+        and ``input_conv`` copies the mono input to the three ImageNet
+        channels, as for :func:`~motivic.models.resnet.resnet50`.
+    stem_init : {"rescale", "crop"}
+        See :func:`~motivic.models.blocks.resize_kernel`.
 
     Returns
     -------
@@ -272,6 +292,7 @@ def densenet161(
     check_int(bn_size, name="bn_size")
     check_probability(dropout, name="dropout")
     check_probability(drop_rate, name="drop_rate")
+    check_choice(stem_init, name="stem_init", choices=("rescale", "crop"))
     model = DenseNet(
         n_classes=n_classes,
         in_channels=in_channels,
@@ -293,5 +314,45 @@ def densenet161(
             stem_keys=("features.conv0.weight",),
             new_prefixes=("input_conv.",),
             rename=_legacy_rename,
+            adapt={"features.conv0.weight": functools.partial(resize_kernel, mode=stem_init)},
         )
+        if isinstance(model.input_conv, nn.Conv2d):
+            init_replicate(model.input_conv)
     return model
+
+
+def densenet161_imagenet(
+    n_classes: int,
+    *,
+    n_mels: int = 128,
+    in_channels: int = 1,
+    dropout: float = 0.0,
+    growth_rate: int = 48,
+    block_config: tuple[int, ...] = (6, 12, 36, 24),
+    num_init_features: int = 96,
+    bn_size: int = 4,
+    drop_rate: float = 0.0,
+    stem: str = "paper",
+    stem_pool: bool = True,
+    pretrained: str | os.PathLike | None = None,
+    stem_init: str = "rescale",
+) -> DenseNet:
+    """:func:`densenet161` initialised from ImageNet weights (own registry entry and table rows).
+
+    Training needs ``pretrained``; rebuilding a trained checkpoint does not.
+    """
+    return densenet161(
+        n_classes,
+        n_mels=n_mels,
+        in_channels=in_channels,
+        dropout=dropout,
+        growth_rate=growth_rate,
+        block_config=block_config,
+        num_init_features=num_init_features,
+        bn_size=bn_size,
+        drop_rate=drop_rate,
+        stem=stem,
+        stem_pool=stem_pool,
+        pretrained=pretrained,
+        stem_init=stem_init,
+    )

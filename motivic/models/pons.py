@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +48,7 @@ from torch import nn
 
 from ..errors import MotivicError
 from .blocks import SpectrogramModel, check_int, check_probability, load_state_dict_file
+from .masking import check_lengths, mask_frames, masked_time_pool
 
 __all__ = [
     "PonsBranch",
@@ -56,6 +57,7 @@ __all__ = [
     "pons_blackbox",
     "pons_frequency",
     "pons_time",
+    "patch_vote",
     "pons_timefreq",
 ]
 
@@ -99,16 +101,32 @@ class PonsBranch(nn.Module):
         self.pool = pool
         self.time_bins = time_bins
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        kernel_t = self.conv.kernel_size[1]
+        if lengths is not None:
+            # valid convolution: frames after the valid ones are zeros, and an
+            # item shorter than the kernel is zero-extended to one output frame
+            x = mask_frames(x, lengths, 0.0)
+            lengths = lengths.clamp(min=kernel_t) - kernel_t + 1
         x = F.relu(self.conv(x))
+        if self.pool == "frequency":
+            return torch.flatten(masked_time_pool(x, lengths, "max"), 1)
         if self.pool == "time":
-            x = F.adaptive_max_pool2d(x, (1, self.time_bins))
-        elif self.pool == "frequency":
-            x = x.amax(dim=3, keepdim=True)
+            x = x.amax(dim=2, keepdim=True)
         else:
             x = F.max_pool2d(x, _BLACKBOX_POOL)
-            x = F.adaptive_max_pool2d(x, (x.shape[2], self.time_bins))
-        return torch.flatten(x, 1)
+        return torch.flatten(self._adaptive_time(x, lengths), 1)
+
+    def _adaptive_time(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """Adaptive max-pool of each item's valid frames to ``time_bins`` positions."""
+        if lengths is None:
+            return F.adaptive_max_pool2d(x, (x.shape[2], self.time_bins))
+        return torch.cat(
+            [
+                F.adaptive_max_pool2d(x[b : b + 1, ..., : int(n)], (x.shape[2], self.time_bins))
+                for b, n in enumerate(lengths.tolist())
+            ]
+        )
 
 
 def _dense_head(
@@ -147,18 +165,26 @@ class PonsSingle(SpectrogramModel):
         min_frames: int,
         dense_units: int,
         dropout: float,
+        patch_frames: int | None = None,
     ) -> None:
         super().__init__(in_channels=in_channels, n_mels=n_mels, min_frames=min_frames)
+        self.patch_frames = patch_frames
         self.branch = branch
         self.head = _dense_head(
             n_features, n_classes=n_classes, dense_units=dense_units, dropout=dropout
         )
         _glorot_init(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
+        if self.patch_frames is not None:
+            return patch_vote(self._whole, x, lengths, self.patch_frames)
+        return self._whole(x, lengths)
+
+    def _whole(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         # front end
-        x = self.branch(x)
+        x = self.branch(x, lengths)
         # head
         return self.head(x)
 
@@ -179,8 +205,10 @@ class PonsTimeFrequency(SpectrogramModel):
         reference_frames: int,
         dense_units: int,
         dropout: float,
+        patch_frames: int | None = None,
     ) -> None:
         super().__init__(in_channels=in_channels, n_mels=n_mels, min_frames=_TIME_KERNEL[1])
+        self.patch_frames = patch_frames
         time_bins = reference_frames - _TIME_KERNEL[1] + 1
         self.time_branch = PonsBranch(
             in_channels,
@@ -198,12 +226,66 @@ class PonsTimeFrequency(SpectrogramModel):
         )
         _glorot_init(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
+        if self.patch_frames is not None:
+            return patch_vote(self._whole, x, lengths, self.patch_frames)
+        return self._whole(x, lengths)
+
+    def _whole(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         # front end
-        x = torch.cat([self.time_branch(x), self.frequency_branch(x)], dim=1)
+        x = torch.cat([self.time_branch(x, lengths), self.frequency_branch(x, lengths)], dim=1)
         # head
         return self.head(x)
+
+
+def patch_vote(
+    forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    lengths: torch.Tensor | None,
+    patch_frames: int,
+) -> torch.Tensor:
+    """Classify each item by the mean class probability of its ``patch_frames``-frame patches.
+
+    Pons et al. (2016) train and test on 80-frame patches and vote per song.
+    Here the vote is inside the model, so training and evaluation share it:
+    the valid frames of an item are cut into consecutive patches (the last one
+    ends at the last valid frame, overlapping its neighbour; an item shorter
+    than a patch is one zero-extended patch), every patch is classified, and
+    the item's output is the log of the mean of the patches' softmax
+    probabilities, which softmax and cross-entropy treat as logits.
+
+    Returns
+    -------
+    log_probs : torch.Tensor [shape=(batch, n_classes)]
+    """
+    n_frames = x.shape[-1]
+    valid = [n_frames] * x.shape[0] if lengths is None else lengths.tolist()
+    patches, owners, patch_lengths = [], [], []
+    for b, n in enumerate(valid):
+        starts = list(range(0, max(n - patch_frames, 0) + 1, patch_frames))
+        if n > patch_frames and starts[-1] + patch_frames < n:
+            starts.append(n - patch_frames)
+        for start in starts:
+            patch = x[b, ..., start : start + patch_frames]
+            if patch.shape[-1] < patch_frames:
+                patch = F.pad(patch, (0, patch_frames - patch.shape[-1]))
+            patches.append(patch)
+            owners.append(b)
+            patch_lengths.append(min(patch_frames, n - start))
+    owner = torch.tensor(owners, device=x.device)
+    logits = forward(torch.stack(patches), torch.tensor(patch_lengths, device=x.device))
+    probs = torch.softmax(logits.float(), dim=1)
+    total = torch.zeros(x.shape[0], probs.shape[1], device=x.device).index_add_(0, owner, probs)
+    counts = torch.bincount(owner, minlength=x.shape[0]).clamp(min=1)
+    return torch.log((total / counts[:, None]).clamp_min(1e-12)).to(logits.dtype)
+
+
+def _check_patch(patch_frames: int | None, minimum: int) -> int | None:
+    if patch_frames is None:
+        return None
+    return check_int(patch_frames, name="patch_frames", minimum=minimum)
 
 
 def _check_common(
@@ -235,6 +317,7 @@ def pons_blackbox(
     n_filters: int = 32,
     dense_units: int = 200,
     reference_frames: int = 80,
+    patch_frames: int | None = None,
 ) -> PonsSingle:
     """Pons et al. (2016) black-box model: 32 12×8 filters, 4×1 max-pool, dense 200.
 
@@ -250,6 +333,11 @@ def pons_blackbox(
         Hidden dense ReLU units (0: none).
     reference_frames : int >= 60
         Input length whose time resolution is kept (adaptive pooling).
+    patch_frames : int or None
+        Pons et al.'s patch classification: ``80`` cuts each segment's valid
+        frames into 80-frame patches and outputs the log mean of the patch
+        probabilities (:func:`patch_vote`); ``None`` (default) classifies the
+        whole segment at once.
 
     Returns
     -------
@@ -284,6 +372,7 @@ def pons_blackbox(
         min_frames=_BLACKBOX_KERNEL[1],
         dense_units=dense_units,
         dropout=dropout,
+        patch_frames=_check_patch(patch_frames, _BLACKBOX_KERNEL[1]),
     )
 
 
@@ -295,11 +384,12 @@ def pons_time(
     dropout: float = 0.5,
     n_filters: int = 32,
     reference_frames: int = 80,
+    patch_frames: int | None = None,
 ) -> PonsSingle:
     """Pons et al. (2016) Time model: 32 1×60 filters, max over bands, output layer.
 
-    Parameters are those of :func:`pons_blackbox` (no hidden dense layer).
-    Accepts ``n_frames >= 60``; the output layer sees ``n_filters *
+    Parameters are those of :func:`pons_blackbox` (no hidden dense layer,
+    ``patch_frames >= 60``). Accepts ``n_frames >= 60``; the output layer sees ``n_filters *
     (reference_frames - 59)`` features.
     """
     _check_common(
@@ -329,6 +419,7 @@ def pons_time(
         min_frames=_TIME_KERNEL[1],
         dense_units=0,
         dropout=dropout,
+        patch_frames=_check_patch(patch_frames, _TIME_KERNEL[1]),
     )
 
 
@@ -339,6 +430,7 @@ def pons_frequency(
     in_channels: int = 1,
     dropout: float = 0.5,
     n_filters: int = 32,
+    patch_frames: int | None = None,
 ) -> PonsSingle:
     """Pons et al. (2016) Frequency model: 32 32×1 filters, max over frames, output layer.
 
@@ -368,6 +460,7 @@ def pons_frequency(
         min_frames=1,
         dense_units=0,
         dropout=dropout,
+        patch_frames=_check_patch(patch_frames, 1),
     )
 
 
@@ -381,12 +474,15 @@ def pons_timefreq(
     dense_units: int = 200,
     reference_frames: int = 80,
     init_from: Sequence[str | os.PathLike] | None = None,
+    patch_frames: int | None = None,
 ) -> PonsTimeFrequency:
     """Pons et al. (2016) Time-Frequency model (and its "init" variant).
 
     Parameters
     ----------
     n_classes, n_mels (>= 32), in_channels, dropout, n_filters, dense_units, reference_frames
+        As in :func:`pons_blackbox`.
+    patch_frames : int >= 60 or None
         As in :func:`pons_blackbox`.
     init_from : (path, path) or None
         State-dict files (bare, or project checkpoints with ``"state_dict"``)
@@ -423,6 +519,7 @@ def pons_timefreq(
         reference_frames=reference_frames,
         dense_units=dense_units,
         dropout=dropout,
+        patch_frames=_check_patch(patch_frames, _TIME_KERNEL[1]),
     )
     if init_from is not None:
         if isinstance(init_from, (str, os.PathLike)) or len(init_from) != 2:

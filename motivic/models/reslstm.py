@@ -42,6 +42,7 @@ from .blocks import (
     pooled_size,
     split_pool,
 )
+from .masking import apply_masked, check_lengths
 
 __all__ = ["ResLSTM", "reslstm"]
 
@@ -105,14 +106,16 @@ class ResLSTM(SpectrogramModel):
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.classifier = nn.Linear(2 * hidden_size, n_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
         # front end
-        x = self.blocks(x.contiguous(memory_format=torch.channels_last))  # [batch, C, F', T']
+        x = x.contiguous(memory_format=torch.channels_last)
+        x, lengths = apply_masked(self.blocks, x, lengths)  # [batch, C, F', T']
         # frequency folding
         x = x.flatten(1, 2).transpose(1, 2)  # [batch, T', C * F']
-        # temporal summary
-        x = self.lstm(x)  # [batch, 2 * hidden_size]
+        # temporal summary (packed: read at the last valid step)
+        x = self.lstm(x, lengths)  # [batch, 2 * hidden_size]
         # head
         return self.classifier(self.dropout(x))
 

@@ -22,6 +22,7 @@ Parameter names follow torchvision (``conv1``, ``bn1``, ``layer1.0.conv1``, …,
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 
@@ -34,10 +35,13 @@ from .blocks import (
     check_choice,
     check_int,
     check_probability,
+    init_replicate,
     load_pretrained,
+    resize_kernel,
 )
+from .masking import apply_masked, check_lengths, masked_batch_norm, masked_time_pool
 
-__all__ = ["Bottleneck", "ResNet", "resnet50"]
+__all__ = ["Bottleneck", "ResNet", "resnet50", "resnet50_imagenet"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +79,23 @@ class Bottleneck(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
+    def masked(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block output and its valid frames (see :func:`~motivic.models.masking.apply_masked`)."""
+        identity = x
+        if self.downsample is not None:
+            identity, _ = apply_masked(self.downsample, x, lengths)
+        out, _ = apply_masked(self.conv1, x, lengths)
+        out = self.relu(masked_batch_norm(self.bn1, out, lengths))
+        out, lengths = apply_masked(self.conv2, out, lengths)
+        out = self.relu(masked_batch_norm(self.bn2, out, lengths))
+        out, _ = apply_masked(self.conv3, out, lengths)
+        out = masked_batch_norm(self.bn3, out, lengths)
+        return self.relu(out + identity), lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.masked(x, lengths)[0]
 
 
 class ResNet(SpectrogramModel):
@@ -167,21 +182,31 @@ class ResNet(SpectrogramModel):
         layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         self.check_input(x)
+        lengths = check_lengths(x, lengths)
         # front end
-        x = self.input_conv(x)
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x, lengths = apply_masked(self.input_conv, x, lengths)
+        x, lengths = apply_masked(self.conv1, x, lengths)
+        x = self.relu(masked_batch_norm(self.bn1, x, lengths))
+        x, lengths = apply_masked(self.maxpool, x, lengths)
         # body
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        # head
-        x = torch.flatten(self.avgpool(x), 1)
+        for stage in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x, lengths = apply_masked(stage, x, lengths)
+        # head: global average over frequency and the valid frames
+        x = masked_time_pool(x.mean(dim=2), lengths, "mean")
         return self.fc(self.dropout(x))
 
 
 def _resnet(
-    layers: tuple[int, ...], n_classes: int, *, pretrained: str | os.PathLike | None, **kwargs
+    layers: tuple[int, ...],
+    n_classes: int,
+    *,
+    pretrained: str | os.PathLike | None,
+    stem_init: str,
+    **kwargs,
 ) -> ResNet:
+    check_choice(stem_init, name="stem_init", choices=("rescale", "crop"))
     model = ResNet(Bottleneck, layers, n_classes=n_classes, **kwargs)
     if pretrained is not None:
         load_pretrained(
@@ -190,7 +215,10 @@ def _resnet(
             head_prefixes=("fc.",),
             stem_keys=("conv1.weight",),
             new_prefixes=("input_conv.",),
+            adapt={"conv1.weight": functools.partial(resize_kernel, mode=stem_init)},
         )
+        if isinstance(model.input_conv, nn.Conv2d):
+            init_replicate(model.input_conv)
     return model
 
 
@@ -205,6 +233,7 @@ def resnet50(
     stem: str = "paper",
     stem_pool: bool = True,
     pretrained: str | os.PathLike | None = None,
+    stem_init: str = "rescale",
 ) -> ResNet:
     """ResNet-50 with the paper's spectrogram stem (Arronte Alvarez & Gómez 2021).
 
@@ -226,9 +255,15 @@ def resnet50(
         Keep the stem max-pool (default: kept; see the module docstring).
     pretrained : path-like or None
         State dict in torchvision's key layout (e.g. ImageNet weights saved
-        with ``torch.save``), read with ``weights_only=True``. Copied except
-        ``fc.*`` (new classifier) and ``conv1.weight`` when its shape differs
-        (the paper's 3×3 stem); ``input_conv`` keeps its initial values.
+        with ``torch.save``), read with ``weights_only=True``, never
+        downloaded. Everything is copied except ``fc.*`` (new classifier);
+        the 7×7 ``conv1`` kernel is turned into the paper's 3×3 one by
+        ``stem_init``, and ``input_conv`` is set to copy the mono input to the
+        three ImageNet channels (:func:`~motivic.models.blocks.init_replicate`).
+    stem_init : {"rescale", "crop"}
+        How the pretrained 7×7 ``conv1`` becomes 3×3
+        (:func:`~motivic.models.blocks.resize_kernel`): area resampling with the
+        kernel sum kept (default), or the centre 3×3 taps.
 
     Returns
     -------
@@ -255,4 +290,38 @@ def resnet50(
         stem=stem,
         stem_pool=bool(stem_pool),
         dropout=dropout,
+        stem_init=stem_init,
+    )
+
+
+def resnet50_imagenet(
+    n_classes: int,
+    *,
+    n_mels: int = 128,
+    in_channels: int = 1,
+    dropout: float = 0.0,
+    width: int = 64,
+    layers: tuple[int, ...] = (3, 4, 6, 3),
+    stem: str = "paper",
+    stem_pool: bool = True,
+    pretrained: str | os.PathLike | None = None,
+    stem_init: str = "rescale",
+) -> ResNet:
+    """:func:`resnet50` initialised from ImageNet weights: its own registry entry and table rows.
+
+    Training needs ``pretrained`` (a local file; see
+    :func:`motivic.models.check_trainable`); rebuilding a trained checkpoint
+    does not, as its state dict replaces every weight.
+    """
+    return resnet50(
+        n_classes,
+        n_mels=n_mels,
+        in_channels=in_channels,
+        dropout=dropout,
+        width=width,
+        layers=layers,
+        stem=stem,
+        stem_pool=stem_pool,
+        pretrained=pretrained,
+        stem_init=stem_init,
     )

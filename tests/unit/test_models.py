@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 
 from motivic.errors import MotivicError
 from motivic.models import available, build, count_parameters, layer_features, options
-from motivic.models.blocks import pooled_size, split_pool
+from motivic.models import check_trainable
+from motivic.models.blocks import init_replicate, pooled_size, resize_kernel, split_pool
+from motivic.models.crnn import PRESETS
+from motivic.models.masking import check_lengths, masked_batch_norm, out_lengths
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "models.md"
 
@@ -37,6 +40,8 @@ TINY: dict[str, dict] = {
     "compact_convnet_k2c1": {"n_mels": 32, "channels": 6},
     "compact_convnet_k1c2": {"n_mels": 32, "channels": 6},
 }
+TINY["resnet50_imagenet"] = TINY["resnet50"]
+TINY["densenet161_imagenet"] = TINY["densenet161"]
 N_FRAMES = (64, 97)  # >= 60 for the Pons Time filters
 
 
@@ -275,7 +280,7 @@ def _reference_state(name: str, path: Path, **extra) -> dict[str, torch.Tensor]:
         ),
     ],
 )
-def test_pretrained_copies_body_and_skips_stem_and_head(
+def test_pretrained_copies_body_adapts_stem_and_skips_head(
     name, stem_key, head_key, inner_key, tmp_path, caplog
 ):
     path = tmp_path / "imagenet.pth"
@@ -289,9 +294,9 @@ def test_pretrained_copies_body_and_skips_stem_and_head(
             continue
         assert torch.equal(loaded[key], value), key
     assert not torch.equal(loaded[inner_key], fresh[inner_key])
-    assert loaded[stem_key].shape[-1] == 3  # paper stem kept, at its initial values
-    assert torch.equal(loaded[stem_key], fresh[stem_key])
-    assert torch.equal(loaded["input_conv.weight"], fresh["input_conv.weight"])
+    assert loaded[stem_key].shape[-1] == 3  # paper stem, initialised from the 7x7 kernel
+    assert torch.allclose(loaded[stem_key], resize_kernel(state[stem_key], fresh[stem_key].shape))
+    assert not torch.equal(loaded[stem_key], fresh[stem_key])
     assert loaded[head_key].shape[0] == 3 and torch.equal(loaded[head_key], fresh[head_key])
 
 
@@ -451,10 +456,30 @@ def test_compact_convnet_shape_and_layer_features_match_hooks():
         layer_features(_tiny("crnn"), _batch("crnn", 64))
 
 
-def test_k2c1_first_kernel_spans_all_bands():
-    model = build("compact_convnet_k2c1", 4, n_mels=64)
-    assert model.convs[0].conv.kernel_size == (64, 3)
-    assert all(block.conv.kernel_size == (1, 3) for block in model.convs[1:])
+def test_k2c1_follows_the_thesis_layout():
+    model = build("compact_convnet_k2c1", 4, n_mels=96)
+    assert len(model.convs) == 5
+    assert model.convs[0].conv.kernel_size == (96, 4)  # full frequency
+    assert all(block.conv.kernel_size == (1, 4) for block in model.convs[1:])
+    linears = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 2 and linears[0].in_features == 32  # one band left
+    assert model(torch.randn(2, 1, 96, 300)).shape == (2, 4)
+
+
+def test_k1c2_follows_the_thesis_layout():
+    model = build("compact_convnet_k1c2", 4, n_mels=96)
+    assert len(model.convs) == 4
+    assert all(block.conv.kernel_size == (1, 4) for block in model.convs)
+    pools = [block.pool.kernel_size for block in model.convs]
+    assert pools == [(1, 4), (1, 5), (1, 8), (1, 8)]  # time only
+    linears = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 2 and linears[0].in_features == 32 * 96  # every band kept
+    seen = []
+    model.convs[3].pool.register_forward_hook(lambda m, i, out: seen.append(out.shape) and None)
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(1, 1, 96, 1366))  # the paper's 29 s input
+    assert seen == [(1, 32, 96, 2)]  # 1366 frames / 1280 -> ceil-pooled to 2
 
 
 # --------------------------------------------------------------------------- docs
@@ -466,3 +491,182 @@ def test_docs_parameter_table_matches_models():
     assert sorted(documented) == available()
     for name, count in documented.items():
         assert count_parameters(build(name, 4)) == count, name
+
+
+# --------------------------------------------------------------------------- valid lengths
+
+SILENCE = math.log(1e-6)  # the log-mel floor: padding of stores and batches
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_output_ignores_padding_after_the_valid_frames(name):
+    """Eval mode: a segment alone == the same segment followed by 200 padded frames in a batch."""
+    model = _tiny(name)
+    model.train()
+    n_mels = TINY[name]["n_mels"]
+    with torch.no_grad():
+        model(_batch(name, 97), torch.tensor([97, 80, 64, 70]))  # non-trivial running stats
+    model.eval()
+    valid = 71
+    segment = _batch(name, valid, batch=1, seed=3)
+    other = _batch(name, valid + 200, batch=1, seed=4)
+    padded = torch.cat([segment, torch.full((1, 1, n_mels, 200), SILENCE)], dim=-1)
+    batch = torch.cat([padded, other])
+    with torch.no_grad():
+        alone = model(segment)
+        in_batch = model(batch, torch.tensor([valid, valid + 200]))
+        unmasked = model(batch)
+    assert torch.allclose(in_batch[0], alone[0], atol=1e-5), (in_batch[0], alone[0])
+    assert torch.allclose(in_batch[1], model(other)[0], atol=1e-5)
+    assert not torch.allclose(unmasked[0], alone[0], atol=1e-3)  # padding does matter unmasked
+
+
+@pytest.mark.parametrize("name", ["crnn", "reslstm"])
+def test_recurrent_models_read_the_state_at_the_last_valid_step(name):
+    model = _tiny(name).eval()
+    rnn = model.gru if name == "crnn" else model.lstm.lstm
+    seen = []
+    rnn.register_forward_hook(lambda m, inp, out: seen.append(out[1]) and None)
+    x = _batch(name, 40, batch=1)
+    padded = torch.cat([x, torch.zeros(1, 1, TINY[name]["n_mels"], 60)], dim=-1)
+    with torch.no_grad():
+        model(x)
+        model(padded, torch.tensor([40]))
+    alone, packed = seen
+    if name == "reslstm":
+        alone, packed = alone[0], packed[0]  # (h_n, c_n) -> h_n
+    assert torch.allclose(alone, packed, atol=1e-6)
+
+
+def test_masked_batch_norm_statistics_use_valid_frames_only():
+    bn = torch.nn.BatchNorm2d(3)
+    reference = torch.nn.BatchNorm2d(3)
+    x = torch.randn(2, 3, 4, 10)
+    lengths = torch.tensor([10, 6])
+    x[1, ..., 6:] = 100.0  # padding that must not enter the statistics
+    out = masked_batch_norm(bn, x, lengths)
+    valid = torch.cat([x[0].reshape(3, -1), x[1, ..., :6].reshape(3, -1)], dim=1)  # [C, n]
+    reference.train()
+    ref_out = reference(valid.T.reshape(-1, 3, 1, 1))  # every valid value as its own item
+    assert torch.allclose(bn.running_mean, reference.running_mean, atol=1e-6)
+    assert torch.allclose(bn.running_var, reference.running_var, atol=1e-5)
+    assert torch.allclose(out[0].reshape(3, -1), ref_out.reshape(-1, 3).T[:, :40], atol=1e-5)
+    assert int(bn.num_batches_tracked) == 1
+
+
+_LAYERS = [
+    torch.nn.Conv2d(1, 1, (1, 3), padding=(0, 1)),
+    torch.nn.Conv2d(1, 1, (1, 3), stride=(1, 2), padding=(0, 1)),
+    torch.nn.Conv2d(1, 1, (1, 7), stride=(1, 2), padding=(0, 3)),
+    torch.nn.Conv2d(1, 1, (1, 4), padding=(0, 2)),
+    torch.nn.Conv2d(1, 1, (1, 1), stride=(1, 2)),
+    torch.nn.MaxPool2d((1, 2), ceil_mode=True),
+    torch.nn.MaxPool2d((1, 5), ceil_mode=True),
+    torch.nn.MaxPool2d(3, stride=2, padding=1),
+    torch.nn.AvgPool2d(2, stride=2),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(layer=st.sampled_from(range(len(_LAYERS))), n_valid=st.integers(3, 60))
+def test_out_lengths_is_the_output_size_of_the_unpadded_input(layer, n_valid):
+    """Reference: the layer's own output size on an input of exactly ``n_valid`` frames."""
+    module = _LAYERS[layer]
+    expected = module(torch.zeros(1, 1, 3, n_valid)).shape[-1]
+    assert int(out_lengths(module, torch.tensor([n_valid]))[0]) == expected
+
+
+def test_check_lengths_validates_and_clips():
+    x = torch.zeros(2, 1, 4, 10)
+    assert check_lengths(x, None) is None
+    assert check_lengths(x, [0, 12]).tolist() == [1, 10]
+    with pytest.raises(MotivicError, match="3 entries for a batch of 2"):
+        check_lengths(x, [1, 2, 3])
+
+
+# --------------------------------------------------------------------------- CRNN widths
+
+
+def test_crnn_presets_have_the_published_parameter_budgets():
+    """Choi et al. (2017) budgets on their 96-band, 50-tag input; counts pinned."""
+    counts = {p: count_parameters(build("crnn", 50, n_mels=96, preset=p)) for p in PRESETS}
+    assert counts == {
+        "0.1M": 97_292,
+        "0.25M": 246_242,
+        "0.5M": 497_278,
+        "1M": 1_000_454,
+        "3M": 3_027_732,
+        "released": 393_842,
+    }
+    smallest = build("crnn", 4, preset="0.1M")
+    assert [b.conv.out_channels for b in smallest.convs] == [30, 60, 60, 60]
+    assert smallest.gru.hidden_size == 30
+    assert count_parameters(build("crnn", 4)) == 41_252  # demo width (config.yaml)
+    with pytest.raises(MotivicError, match="preset='0.1M' sets the widths"):
+        build("crnn", 4, preset="0.1M", channels=8)
+    with pytest.raises(MotivicError, match="preset='2M'"):
+        build("crnn", 4, preset="2M")
+
+
+# --------------------------------------------------------------------------- ImageNet stems
+
+
+def test_resize_kernel_crop_and_rescale():
+    weight = torch.randn(4, 3, 7, 7)
+    crop = resize_kernel(weight, torch.Size((4, 3, 3, 3)), mode="crop")
+    assert torch.equal(crop, weight[:, :, 2:5, 2:5])
+    flat = torch.ones(4, 3, 7, 7)
+    rescaled = resize_kernel(flat, torch.Size((4, 3, 3, 3)))
+    assert torch.allclose(rescaled.sum((2, 3)), flat.sum((2, 3)))  # response to a constant kept
+    with pytest.raises(MotivicError, match="channel counts differ"):
+        resize_kernel(weight, torch.Size((4, 1, 3, 3)))
+
+
+def test_init_replicate_feeds_mono_input_to_three_channels():
+    conv = torch.nn.Conv2d(1, 3, 3, padding=1)
+    init_replicate(conv)
+    x = torch.randn(2, 1, 8, 9)
+    assert torch.allclose(conv(x), x.expand(2, 3, 8, 9))
+
+
+@pytest.mark.parametrize(
+    ("name", "stem_key"),
+    [("resnet50_imagenet", "conv1.weight"), ("densenet161_imagenet", "features.conv0.weight")],
+)
+def test_imagenet_models_initialise_stem_and_input_conv(name, stem_key, tmp_path):
+    path = tmp_path / "imagenet.pth"
+    state = _reference_state(name.removesuffix("_imagenet"), path)
+    model = _tiny(name, pretrained=str(path), stem_init="crop")
+    loaded = model.state_dict()
+    assert torch.equal(loaded[stem_key], state[stem_key][:, :, 2:5, 2:5])
+    x = torch.randn(2, 1, 32, 20)
+    assert torch.allclose(model.input_conv(x), x.expand(2, 3, 32, 20))
+    assert "pretrained" not in _tiny(name).state_dict()  # rebuilding needs no file
+
+
+def test_check_trainable_requires_the_weights_file(tmp_path):
+    check_trainable("resnet50", {})
+    with pytest.raises(MotivicError, match=r"models\.resnet50_imagenet\.pretrained must name"):
+        check_trainable("resnet50_imagenet", {})
+    with pytest.raises(MotivicError, match=r"nowhere\.pth.*does not exist"):
+        check_trainable("densenet161_imagenet", {"pretrained": str(tmp_path / "nowhere.pth")})
+    with pytest.raises(MotivicError, match=r"nowhere\.pth.*does not exist"):
+        _tiny("resnet50_imagenet", pretrained=tmp_path / "nowhere.pth")
+
+
+# --------------------------------------------------------------------------- Pons patches
+
+
+def test_pons_patch_vote_is_the_mean_of_patch_probabilities():
+    model = _tiny("pons_time", patch_frames=80).eval()
+    whole = _tiny("pons_time").eval()
+    whole.load_state_dict(model.state_dict())
+    x = torch.randn(1, 1, 20, 200)
+    with torch.no_grad():
+        voted = model(x, torch.tensor([190]))
+        patches = [x[..., 0:80], x[..., 80:160], x[..., 110:190]]  # last one ends at frame 190
+        probs = torch.stack([torch.softmax(whole(p), 1)[0] for p in patches]).mean(0)
+    assert torch.allclose(torch.softmax(voted, 1)[0], probs, atol=1e-6)
+    assert torch.allclose(voted[0], probs.log(), atol=1e-5)
+    with pytest.raises(MotivicError, match="patch_frames=10"):
+        _tiny("pons_time", patch_frames=10)
