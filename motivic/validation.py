@@ -33,6 +33,7 @@ repeated) are reported after mining by :func:`no_motif_report`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -68,6 +69,7 @@ logger = logging.getLogger(__name__)
 
 STATUSES = ("ok", "warning", "error")
 DUPLICATE_POLICIES = ("drop", "keep-first", "error")
+OUTSIDE_ROOT_POLICIES = ("error", "warning", "allow")
 REPORT_COLUMNS = [
     "path",
     "recording",
@@ -108,8 +110,8 @@ class AudioCheck:
         ``too_long``, ``truncated``, ``decode_failed``, ``non_finite``,
         ``silent``, ``channels_cancel``, ``quiet``, ``clipped``, ``low_sr``,
         ``no_header``); ``("ok",)`` when there is none. :func:`validate_corpus`
-        adds ``blank_path``, ``bad_name``, ``bad_label``, ``duplicate`` and
-        ``duplicate_kept``.
+        adds ``blank_path``, ``bad_name``, ``outside_root``, ``bad_label``,
+        ``duplicate`` and ``duplicate_kept``.
     notes : tuple of str
         One sentence per finding, plus the file's rate, channels and length.
     sr_hz, channels : int or None
@@ -404,7 +406,56 @@ def _check_args(duplicates, min_duration_s, max_duration_s, n_threads) -> None:
         raise MotivicError(f"n_threads={n_threads!r} must be a positive int")
 
 
-def _row_check(row, audio_root: Path, limits: dict) -> AudioCheck:
+def outside_root(path: str | os.PathLike, audio_root: str | os.PathLike) -> Path | None:
+    """Where ``path`` (relative to ``audio_root``, or absolute) really lies, if outside the root.
+
+    ``..`` components, an absolute path elsewhere and symbolic links (of the file or of
+    any directory on the way) are followed to the file they name.
+
+    Returns
+    -------
+    resolved : Path or None
+        The resolved location when it is not under the resolved ``audio_root``; else None.
+    """
+    root = Path(audio_root).resolve()
+    resolved = (Path(audio_root) / path).resolve()
+    return None if resolved.is_relative_to(root) else resolved
+
+
+def _outside_root_finding(row, audio_root: Path, policy: str, found: _Findings) -> bool:
+    """Report a path that leaves ``audio_root``; return whether the row stops here (error)."""
+    if policy == "allow":
+        return False
+    where = outside_root(str(row.path), audio_root)
+    if where is None:
+        return False
+    text = (
+        f"the path resolves to {where}, outside corpus.audio_root ({Path(audio_root).resolve()})"
+    )
+    if policy == "error":
+        found.add(
+            "error",
+            "outside_root",
+            f"{text}; move the file under the root, or set corpus.outside_root: warning "
+            "(or allow) to use it",
+        )
+        return True
+    found.add("warning", "outside_root", f"{text}; used because corpus.outside_root is warning")
+    return False
+
+
+def _merge(check: AudioCheck, found: _Findings) -> AudioCheck:
+    """``check`` with the row-level findings in ``found`` added (worst status wins)."""
+    if not found.items:
+        return check
+    status = max([check.status] + [s for s, _, _ in found.items], key=_SEVERITY.__getitem__)
+    codes = tuple(code for _, code, _ in found.items)
+    checks = codes + tuple(c for c in check.checks if c != "ok")
+    notes = tuple(text for _, _, text in found.items) + check.notes
+    return dataclasses.replace(check, status=status, checks=checks, notes=notes)
+
+
+def _row_check(row, audio_root: Path, limits: dict, outside: str = "error") -> AudioCheck:
     found = _Findings()
     if not str(row.path).strip():
         found.add("error", "blank_path", "blank path in the metadata")
@@ -417,11 +468,13 @@ def _row_check(row, audio_root: Path, limits: dict) -> AudioCheck:
             "rename the file",
         )
         return found.result()
+    if _outside_root_finding(row, audio_root, outside, found):
+        return found.result()
     problem = check_label(row.label)
     if problem is not None:
         found.add("error", "bad_label", f"{problem}; the recording cannot be used for training")
         return found.result()
-    return check_audio(audio_root / str(row.path), **limits)
+    return _merge(check_audio(audio_root / str(row.path), **limits), found)
 
 
 def validate_corpus(
@@ -429,6 +482,7 @@ def validate_corpus(
     *,
     audio_root: str | os.PathLike,
     duplicates: str = "keep-first",
+    outside_root: str = "error",
     min_duration_s: float = 1.0,
     max_duration_s: float | None = 1800.0,
     n_threads: int = 1,
@@ -447,6 +501,10 @@ def validate_corpus(
     duplicates : {"keep-first", "drop", "error"}
         What to do with rows holding identical decoded audio (see module docstring).
         ``"error"`` marks every copy as an error; :func:`require_usable` then stops the run.
+    outside_root : {"error", "warning", "allow"}
+        A path that leads out of ``audio_root`` (``..``, an absolute path elsewhere, a
+        symbolic link pointing out): excluded as ``outside_root`` (error), used with a
+        warning, or used silently (allow). See :func:`outside_root`.
     min_duration_s, max_duration_s, block_frames
         See :func:`check_audio`.
     n_threads : int >= 1
@@ -467,6 +525,10 @@ def validate_corpus(
         On an invalid argument or a sheet without ``recording``, ``path``, ``label``.
     """
     _check_args(duplicates, min_duration_s, max_duration_s, n_threads)
+    if outside_root not in OUTSIDE_ROOT_POLICIES:
+        raise MotivicError(
+            f"corpus.outside_root={outside_root!r} must be one of {', '.join(OUTSIDE_ROOT_POLICIES)}"
+        )
     missing = [c for c in ("recording", "path", "label") if c not in recordings.columns]
     if missing:
         raise MotivicError(f"recordings table lacks column(s) {missing}")
@@ -478,7 +540,10 @@ def validate_corpus(
     }
     checks: list[AudioCheck | None] = [None] * len(rows)
     with ThreadPoolExecutor(max_workers=int(n_threads)) as pool:
-        futures = {pool.submit(_row_check, row, root, limits): i for i, row in enumerate(rows)}
+        futures = {
+            pool.submit(_row_check, row, root, limits, outside_root): i
+            for i, row in enumerate(rows)
+        }
         for done, future in enumerate(as_completed(futures), start=1):
             checks[futures[future]] = future.result()
             if progress is not None:

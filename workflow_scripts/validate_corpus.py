@@ -13,6 +13,7 @@ report = validation.validate_corpus(
     recordings,
     audio_root=cfg["audio_root"],
     duplicates=cfg["duplicates"],
+    outside_root=cfg["outside_root"],
     min_duration_s=cfg["min_duration_s"],
     max_duration_s=cfg["max_duration_s"],
     n_threads=snakemake.threads,

@@ -347,3 +347,69 @@ def test_no_motif_report_gives_the_reason():
     assert "no voiced frames" in reasons["b"]
     assert "shorter than 0.5 s" in reasons["c"]
     assert "no motif mined" in reasons["d"]
+
+
+# --------------------------------------------------------------------------- outside the root
+
+
+@pytest.fixture
+def escaping(tmp_path):
+    """A root with one good file and three rows whose paths lead out of it."""
+    root, outside = tmp_path / "corpus", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    files = ((root, "good.wav"), (outside, "escape.wav"), (outside, "linked.wav"))
+    for seed, (folder, name) in enumerate(files):
+        sf.write(folder / name, _voice(seed=seed), SR)
+    (root / "link.wav").symlink_to(outside / "linked.wav")
+    (root / "sub").symlink_to(outside, target_is_directory=True)
+    rows = {
+        "good": "good.wav",
+        "dotdot": "../outside/escape.wav",
+        "absolute": str(outside / "escape.wav"),
+        "symlink": "link.wav",
+        "dir_symlink": "sub/linked.wav",
+    }
+    sheet = pd.DataFrame(
+        {"recording": list(rows), "path": list(rows.values()), "label": ["a"] * len(rows)}
+    )
+    return sheet, root
+
+
+def test_paths_leaving_the_root_are_errors_by_default(escaping):
+    sheet, root = escaping
+    report = validate_corpus(sheet, audio_root=root, duplicates="drop").set_index("recording")
+    assert report.loc["good", "status"] == "ok"
+    for rec in ("dotdot", "absolute", "symlink", "dir_symlink"):
+        assert report.loc[rec, "status"] == "error", rec
+        assert report.loc[rec, "check"] == "outside_root"
+        assert "outside corpus.audio_root" in report.loc[rec, "message"]
+
+
+def test_outside_root_warning_uses_the_file_and_says_so(escaping):
+    sheet, root = escaping
+    report = validate_corpus(sheet, audio_root=root, outside_root="warning")
+    report = report.set_index("recording")
+    for rec in ("dotdot", "symlink"):
+        assert report.loc[rec, "status"] == "warning"
+        assert "outside_root" in report.loc[rec, "check"].split(",")
+        assert report.loc[rec, "duration_s"] > 0  # decoded as usual
+    # dotdot and absolute name the same file: the duplicates policy (keep-first) still applies
+    assert report.loc["absolute", "status"] == "error" and "duplicate" in report.loc["absolute", "check"]
+
+
+def test_outside_root_allow_and_bad_policy(escaping):
+    sheet, root = escaping
+    report = validate_corpus(sheet.iloc[:2], audio_root=root, outside_root="allow")
+    assert list(report["status"]) == ["ok", "ok"]
+    with pytest.raises(MotivicError, match="corpus.outside_root='maybe'"):
+        validate_corpus(sheet, audio_root=root, outside_root="maybe")
+
+
+def test_a_root_that_is_itself_a_symlink_is_not_outside(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    sf.write(real / "a.wav", _voice(), SR)
+    (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+    assert validation.outside_root("a.wav", tmp_path / "alias") is None
+    assert validation.outside_root("../real/a.wav", tmp_path / "alias") is None  # still inside
