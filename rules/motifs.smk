@@ -1,5 +1,8 @@
 # Stages 2-3: contour simplification and closed motif mining per recording (mining.scope: recording,
 # the paper) or over the whole collection (mining.scope: collection), then the dictionary.
+# Evaluations of the stage: clip_patterns (clips mode), melodic_summary (any mode with recordings).
+
+from motivic.contour import mode_options as _contour_mode
 
 
 rule simplify_contour:
@@ -131,3 +134,22 @@ if CLIPS:
             "../envs/audio.yaml"
         script:
             "../workflow_scripts/clip_patterns.py"
+
+
+rule melodic_summary:
+    input:
+        recordings="results/corpus/recordings.tsv",
+        pitch=valid("results/pitch/{recording}.csv"),
+    output:
+        "results/eval/melodic_summary.tsv",
+    log:
+        "results/logs/melodic_summary/melodic_summary.log",
+    params:
+        modes={m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]},
+        mining=mining_params(),
+        min_duration_s=config["segments"]["min_duration_s"],
+        code=code_digest("melodic_summary.py"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/melodic_summary.py"

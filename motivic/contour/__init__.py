@@ -9,16 +9,19 @@ range-bounded segments, midranges, 70/112-cent classes, down positive). Modules:
 * :mod:`.steps` — :func:`step_approximation` and :func:`range_bounded_steps`;
 * :mod:`.simplify` — phrases and tokens from an f0 track (stage-by-stage docstring);
 * :mod:`.phrases` — :class:`Phrase` and its TSV file;
+* :mod:`.presets` — the two readings as option presets (:func:`mode_options`);
 * :mod:`.clip_patterns` — agreement of clip tokens with published contour patterns.
 """
 
 from .classes import SIGNS, TIES, IntervalClasses, hz_to_cents, interval_class
 from .phrases import Phrase, load_phrases, write_phrases
+from .presets import MODE_PRESETS, mode_options
 from .simplify import METHODS, simplify
 from .steps import TIE_BREAKS, range_bounded_steps, step_approximation
 
 __all__ = [
     "METHODS",
+    "MODE_PRESETS",
     "SIGNS",
     "TIES",
     "TIE_BREAKS",
@@ -27,6 +30,7 @@ __all__ = [
     "hz_to_cents",
     "interval_class",
     "load_phrases",
+    "mode_options",
     "range_bounded_steps",
     "simplify",
     "step_approximation",
