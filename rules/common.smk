@@ -240,14 +240,11 @@ def get_final_output():
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
     if TABLE2_RUNS:  # rules/report.smk: augment.policies × augment.table2
         targets += ["results/tables/table2.csv", "results/tables/table2.md"]
-    targets += COMPARISON_TARGETS  # rules/report.smk: motivic vs non-motivic, paired
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
-    elif F0_REFERENCES:  # recordings mode with an f0 column in the sheet: pitch scored too
-        targets += ["results/eval/pitch.tsv"]
     if CLIPS:  # rules/motifs.smk: each clip's tokens against the pattern in its file name
         targets += ["results/eval/clip_patterns.tsv"]
-    elif config["melodic_summary"]["activate"]:  # rules/motifs.smk: the melodic stage in numbers
+    if config["melodic_summary"]["activate"] and not CLIPS:  # rules/motifs.smk: melodic stage in numbers
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
     return targets
