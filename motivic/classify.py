@@ -22,7 +22,7 @@ from . import contour, models, pitch, train
 from .audio import load_audio
 from .errors import MotivicError
 from .evaluate import vote_predictions
-from .features import compute_features, pad_or_crop
+from .features import compute_features, pad_or_crop, silence_value
 
 __all__ = ["find_motifs", "classify_recording", "RecordingPrediction"]
 
@@ -149,7 +149,11 @@ def classify_recording(
     batch, valid = [], []
     for start_s, end_s in zip(found["start_s"], found["end_s"]):
         excerpt = y[int(round(start_s * sr)) : int(round(end_s * sr))]
-        mel, n_valid = pad_or_crop(compute_features(excerpt, sr=sr, params=params), int(params["n_frames"]))
+        mel, n_valid = pad_or_crop(
+            compute_features(excerpt, sr=sr, params=params),
+            int(params["n_frames"]),
+            pad_value=silence_value(params),
+        )
         batch.append(mel)
         valid.append(n_valid)
     x = torch.from_numpy(np.stack(batch)[:, None])

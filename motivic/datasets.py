@@ -100,26 +100,32 @@ def store_valid_frames(store, indices: Sequence[int]) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Standardise:
-    """Per-band standardisation of the valid frames; padding stays at ``pad_value``.
+    """Standardisation ``(mel - mean) / std``, per band or with one global mean and std.
 
     Callable ``(mel, valid_frames) -> mel`` for ``MelDataset(normalise=...)``.
 
     Parameters
     ----------
-    mean, std : np.ndarray [shape=(n_mels,)]
-        Band statistics of the training set (see :func:`band_statistics`).
-    pad_value : float
-        Value of the frames after ``valid_frames``.
+    mean, std : np.ndarray [shape=(n_mels,) or (1,)]
+        Statistics of the training set: per band (:func:`band_statistics`), or
+        one value for all bands, Pons et al.'s "not attribute-wise"
+        normalisation (``motivic.features.channel_stats(..., per_band=False)``).
+    pad_value : float or None
+        ``None`` (default): the padding is standardised like the valid frames,
+        so padding with silence stays standardised silence. A number: value
+        of the frames after ``valid_frames``.
     """
 
     mean: np.ndarray
     std: np.ndarray
-    pad_value: float = 0.0
+    pad_value: float | None = None
 
     def __call__(self, mel: np.ndarray, valid_frames: int) -> np.ndarray:
-        out = np.full_like(mel, self.pad_value, dtype=np.float32)
-        scale = np.where(self.std > 0, self.std, 1.0)[:, None]
-        out[:, :valid_frames] = (mel[:, :valid_frames] - self.mean[:, None]) / scale
+        mean = np.asarray(self.mean, dtype=np.float32).reshape(-1)[:, None]
+        std = np.asarray(self.std, dtype=np.float32).reshape(-1)[:, None]
+        out = ((mel - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+        if self.pad_value is not None:
+            out[:, valid_frames:] = self.pad_value
         return out
 
 
@@ -165,6 +171,11 @@ class MelDataset(Dataset):
         ``(mel, valid_frames) -> mel``, applied before ``augment``.
     seed : int
         Seed of the per-item augmentation generators.
+    pad_value : float or None
+        Value written to the frames after ``valid_frames`` as each item is
+        read, before ``normalise``: the log floor
+        (:func:`motivic.features.silence_value`), so every batch pads with
+        silence whatever the store was padded with. ``None`` keeps the store's.
 
     Items
     -----
@@ -182,8 +193,10 @@ class MelDataset(Dataset):
         augment: Augment | Sequence[Augment | None] | None = None,
         normalise: Callable[[np.ndarray, int], np.ndarray] | None = None,
         seed: int = 0,
+        pad_value: float | None = None,
     ) -> None:
         self.store = store
+        self.pad_value = pad_value
         self.indices = np.asarray(indices, dtype=np.int64)
         if self.indices.ndim != 1:
             raise MotivicError(f"indices has shape {self.indices.shape}; expected one dimension")
@@ -239,6 +252,9 @@ class MelDataset(Dataset):
         mel, valid = self.store.read(int(self.indices[position]))
         mel = np.asarray(mel, dtype=np.float32)
         valid = int(valid)
+        if self.pad_value is not None and valid < mel.shape[-1]:
+            mel = mel.copy()
+            mel[:, valid:] = self.pad_value
         if self.normalise is not None:
             mel = self.normalise(mel, valid)
         augment = self._augment_for(position)

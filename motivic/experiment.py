@@ -10,7 +10,8 @@ split file, :mod:`datasets`, :mod:`augment`, :mod:`models`, :mod:`train` and
   tagging", ch. 6);
 - the grid: :func:`feature_set_for` (which feature store a model trains on),
   :func:`run_augment` (the masking a run uses), :func:`table1_runs` and
-  :func:`table2_runs` (the runs behind each result table) and
+  :func:`table2_runs` (the runs behind each result table, one per fold and
+  seed; :mod:`motivic.grid` holds the cells and run paths) and
   :func:`check_grid` (cross-section consistency of a configuration).
 
 The grid functions take plain config mappings and never import torch, so the
@@ -27,13 +28,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import grid as _grid
 from .errors import MotivicError
+from .grid import BASELINES, SANITY, Run
 
 __all__ = [
     "BASELINES",
     "POLICIES",
     "Run",
     "RunData",
+    "SANITY",
     "check_grid",
     "convnet_svm_run",
     "evaluate_run",
@@ -48,8 +52,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
-BASELINES = ("mfcc_svm", "convnet_svm")
 #: Augmentation policies (the ``{augment}`` wildcard values).
 POLICIES = ("none", "frequency", "time", "both")
 
@@ -68,21 +70,6 @@ _PREDICTION_COLUMNS = ("segment_id", "recording", "label", "motif_id", "start_s"
 # ---------------------------------------------------------------------------
 # the experiment grid (plain config mappings; no torch)
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One cell of the grid: a model (or baseline) on a dataset, split strategy and policy."""
-
-    model: str
-    dataset: str
-    split: str
-    augment: str
-
-    @property
-    def path(self) -> str:
-        """Run directory relative to the working directory."""
-        return f"results/models/{self.model}/{self.dataset}/{self.split}/{self.augment}"
 
 
 def feature_set_for(model_name: str, model_cfg: Mapping | None, feature_sets: Mapping) -> str:
@@ -149,46 +136,21 @@ def run_augment(augment_cfg: Mapping | None, policy: str) -> dict:
     return dict(sorted(kept.items()))
 
 
-def table1_runs(config: Mapping) -> list[Run]:
-    """Runs behind Table I: every model and baseline × dataset × split strategy.
+def table1_runs(config: Mapping, folds: Callable | None = None) -> list[Run]:
+    """Runs behind Table I: every model, baseline and sanity row × dataset × split × fold × seed.
 
-    Networks use the Table-I policy ``augment.policy`` (default ``none``);
-    baselines are never augmented.
+    See :func:`motivic.grid.table1_cells` and :func:`motivic.grid.expand_runs`
+    (``folds`` is needed for ``logo``).
     """
-    policy = (config.get("augment") or {}).get("policy", "none")
-    runs = []
-    for dataset in config["datasets"]:
-        for split in config["split"]["strategies"]:
-            runs += [Run(m, dataset, split, policy) for m in config["models"]]
-            runs += [Run(b, dataset, split, "none") for b in (config.get("baselines") or {})]
-    return runs
+    return _grid.expand_runs(_grid.table1_cells(config), config, folds)
 
 
-def table2_runs(config: Mapping) -> list[Run]:
-    """Runs behind Table II: ``augment.table2`` models × datasets × splits × ``augment.policies``.
+def table2_runs(config: Mapping, folds: Callable | None = None) -> list[Run]:
+    """Runs behind Table II: ``augment.table2`` cells × ``augment.policies`` × fold × seed.
 
-    ``table2.models`` (``None``: every model), ``table2.datasets`` and
-    ``table2.splits`` (``None``: all of ``datasets`` / ``split.strategies``).
-    An empty model list or fewer than one policy gives no Table II.
+    See :func:`motivic.grid.table2_cells`; empty when there is no Table II.
     """
-    augment = config.get("augment") or {}
-    grid = augment.get("table2") or {}
-    policies = augment.get("policies") or []
-    pick = {
-        "models": list(config["models"]),
-        "datasets": list(config["datasets"]),
-        "splits": list(config["split"]["strategies"]),
-    }
-    chosen = {
-        key: (grid.get(key) if grid.get(key) is not None else every) for key, every in pick.items()
-    }
-    return [
-        Run(m, d, s, p)
-        for m in chosen["models"]
-        for d in chosen["datasets"]
-        for s in chosen["splits"]
-        for p in policies
-    ]
+    return _grid.expand_runs(_grid.table2_cells(config), config, folds)
 
 
 def check_grid(config: Mapping) -> None:
@@ -261,17 +223,26 @@ class RunData:
         return np.array([self.label_to_index[str(n)] for n in names], dtype=np.int64)
 
     def normaliser(self) -> Callable | None:
-        """Per-band standardisation from the training rows for feature kinds that need it.
+        """Standardisation from the training rows for feature kinds that need it.
 
-        ``mel40`` (Pons et al. 2016) is standardised dataset-wide with the
-        statistics of the training split only; ``logmel`` is used as stored.
+        ``mel40`` (Pons et al. 2016) is standardised "not attribute-wise": one
+        mean and one standard deviation over every band and valid frame of the
+        training split; ``logmel`` is used as stored.
         """
         from . import datasets
+        from .features import channel_stats
 
         if self.feature_params.get("kind") != "mel40":
             return None
-        mean, std = datasets.band_statistics(self.store, self.rows["train"])
-        return datasets.Standardise(mean, std)
+        mean, std = channel_stats(self.store, self.rows["train"], per_band=False)
+        return datasets.Standardise(mean.reshape(-1), std.reshape(-1))
+
+    @property
+    def pad_value(self) -> float:
+        """Log floor of the store's features (silence), which every batch pads with."""
+        from .features import silence_value
+
+        return silence_value(self.feature_params)
 
 
 def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
@@ -392,6 +363,7 @@ def _loader(data: RunData, rows, cfg, device, *, shuffle, augment=None, normalis
         augment=augment,
         normalise=normalise,
         seed=cfg.seed,
+        pad_value=data.pad_value,
     )
     return datasets.make_loader(
         dataset,
@@ -444,6 +416,7 @@ def train_run(
     device = train.resolve_device(cfg.device)
     data = load_run_data(store_path, split_path)
     kwargs = {"n_mels": int(data.feature_params["n_mels"]), **model_options}
+    models.check_trainable(model_name, kwargs)
     model = models.build(model_name, len(data.label_to_index), **kwargs)
     cfg = _fit_min_frames(cfg, model)
     normalise = data.normaliser()

@@ -5,8 +5,9 @@ Two feature sets are available, selected by ``params["kind"]``:
 ``logmel``
     Arronte Alvarez & Gómez (2021): 128 mel bands, 25 ms Hann window, 25 ms hop
     (``n_fft = win_length = hop_length = round(0.025 * sr)``, 1102 samples at
-    44.1 kHz), power spectrum, natural log ``log(mel + 1e-6)``, zero-padded to
-    426 frames.
+    44.1 kHz), power spectrum, natural log ``log(mel + 1e-6)``, padded to 426
+    frames with the log floor ``log(1e-6)`` (silence, as the paper's zero-padded
+    audio; see :func:`silence_value`).
 ``mel40``
     Pons, Lidy & Serra (2016), "Experimenting with musically motivated
     convolutional neural networks": 40 mel bands, 2048-sample Blackman-Harris
@@ -62,6 +63,7 @@ __all__ = [
     "mel40",
     "mel_filterbank",
     "pad_or_crop",
+    "silence_value",
 ]
 
 logger = logging.getLogger(__name__)
@@ -245,15 +247,45 @@ def _compute(y: np.ndarray, p: Mapping) -> np.ndarray:
     return np.log1p(p["log_scale"] * mel).astype(np.float32)
 
 
-def pad_or_crop(
-    mel: np.ndarray, n_frames: int, *, pad_value: float = 0.0
-) -> tuple[np.ndarray, int]:
+def silence_value(params: Mapping) -> float:
+    """Feature value of a silent frame: the log floor every store and batch pads with.
+
+    The paper zero-pads the *audio* of each segment to 426 frames, so its
+    padding is silence. A silent frame has zero mel energy, so it is exactly
+    what :func:`compute_features` gives for zeros: ``log(0 + log_offset)``
+    (about -13.8 for the default 1e-6) for ``logmel``, ``log(1 + C * 0) = 0``
+    for ``mel40``.
+
+    Parameters
+    ----------
+    params : mapping
+        Feature parameters (:func:`feature_params` or a store's attributes).
+
+    Returns
+    -------
+    value : float
+        The float32 value of a silent frame.
+
+    Examples
+    --------
+    >>> round(silence_value(feature_params(kind="logmel")), 4)
+    -13.8155
+    >>> silence_value(feature_params(kind="mel40"))
+    0.0
+    """
+    if params.get("kind", "logmel") == "logmel":
+        return float(np.log(np.float64(0.0) + float(params["log_offset"])).astype(np.float32))
+    return 0.0
+
+
+def pad_or_crop(mel: np.ndarray, n_frames: int, *, pad_value: float) -> tuple[np.ndarray, int]:
     """Fix the number of frames: crop the end or pad at the end.
 
-    The paper zero-pads every segment to 426 frames; 0 in the log domain is
-    *not* silence (silence is ``log(log_offset)``, about -13.8), but keeps the
-    paper's behaviour. ``valid_frames`` lets loaders crop or mask the padding;
-    pass ``pad_value`` (for example ``mel.min()``) to pad differently.
+    The paper zero-pads the *audio* of every segment to 426 frames, so the
+    padding is silence: pass ``pad_value=silence_value(params)`` (the log
+    floor, about -13.8). 0 in the log domain is *not* silence (it sits near
+    the 80th percentile of real log-mel values), so there is no default.
+    ``valid_frames`` lets loaders and models ignore the padding.
 
     Parameters
     ----------
@@ -921,12 +953,13 @@ def build_store(
         raise MotivicError(f"no audio path for recordings {unknown[:5]} ({len(unknown)} in all)")
     loader = _default_loader if load_audio is None else load_audio
     sr, done = p["sr"], 0
+    floor = silence_value(p)
     with MelStoreWriter(out_path, params=p, dataset=dataset) as writer:
         for source, rec_segs in segs.groupby("source", sort=False):
             y = _load(loader, audio_paths[source], sr, source)
             for seg in rec_segs.itertuples(index=False):
                 lo, hi = _segment_samples(seg, y, sr)
-                mel, valid = pad_or_crop(_compute(y[lo:hi], p), p["n_frames"])
+                mel, valid = pad_or_crop(_compute(y[lo:hi], p), p["n_frames"], pad_value=floor)
                 writer.append(
                     mel,
                     valid,

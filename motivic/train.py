@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import logging
 import math
 import time
@@ -396,6 +397,19 @@ def _set_epoch(loader, epoch: int) -> None:
             obj.set_epoch(epoch)
 
 
+def _forward(model: nn.Module, x: torch.Tensor, batch, device: torch.device) -> torch.Tensor:
+    """``model(x, lengths)`` with the batch's valid frames, for models whose forward takes them.
+
+    Batches are ``(x, valid_frames, labels, positions)``; every registry model
+    takes ``lengths`` so padding after a segment cannot change its output.
+    Two-element ``(x, labels)`` batches, and modules whose ``forward`` has no
+    ``lengths`` parameter, are called with ``x`` only.
+    """
+    if len(batch) > 2 and "lengths" in inspect.signature(model.forward).parameters:
+        return model(x, batch[1].to(device, non_blocking=True))
+    return model(x)
+
+
 def _batch_xy(batch, device: torch.device, channels_last: bool = False):
     x = accel.to_device_batch(batch[0], device, channels_last=channels_last)
     y = batch[2] if len(batch) > 2 else batch[1]
@@ -412,7 +426,7 @@ def _train_epoch(
         x, y = _batch_xy(batch, device, channels_last)
         optimizer.zero_grad(set_to_none=True)
         with accel.autocast(use_amp, device):
-            loss = loss_fn(model(x).float(), y)
+            loss = loss_fn(_forward(model, x, batch, device).float(), y)
         if not torch.isfinite(loss):
             raise MotivicError(f"training loss became {loss.item()}; lower training.learning_rate")
         scaler.scale(loss).backward()
@@ -433,7 +447,7 @@ def _forward_all(model, loader, device, use_amp, channels_last=False):
     for batch in loader:
         x, y = _batch_xy(batch, device, channels_last)
         with accel.autocast(use_amp, device):
-            out = model(x)
+            out = _forward(model, x, batch, device)
         logits.append(out.float().cpu())
         labels.append(y.cpu())
         positions.append(batch[3] if len(batch) > 3 else torch.arange(len(y)))

@@ -170,13 +170,33 @@ def test_standardise_uses_valid_frames_only(store):
         [3],
         label_to_index=label_index(store.index["label"]),
         normalise=Standardise(mean, std),
+        pad_value=-13.8,
     )
     x = ds[0][0][0].numpy()
     v = store.valid[3]
+    assert v < N_FRAMES
     np.testing.assert_allclose(
         x[:, :v], (store.mel[3][:, :v] - mean[:, None]) / std[:, None], rtol=1e-5
     )
-    assert (x[:, v:] == 0).all()
+    # padding is silence (the log floor), standardised like every other frame
+    expected_pad = np.broadcast_to(((-13.8 - mean) / std)[:, None], x[:, v:].shape)
+    np.testing.assert_allclose(x[:, v:], expected_pad, rtol=1e-5)
+
+
+def test_dataset_pads_items_with_the_given_floor(store):
+    ds = MelDataset(store, [3], label_to_index=label_index(store.index["label"]), pad_value=-13.8)
+    x = ds[0][0][0].numpy()
+    v = store.valid[3]
+    np.testing.assert_array_equal(x[:, :v], store.mel[3][:, :v])
+    assert (x[:, v:] == np.float32(-13.8)).all()
+
+
+def test_standardise_with_one_global_mean_and_std(store):
+    norm = Standardise(np.array([2.0]), np.array([4.0]), pad_value=0.0)
+    mel = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    out = norm(mel, 3)
+    np.testing.assert_allclose(out[:, :3], (mel[:, :3] - 2.0) / 4.0)
+    assert (out[:, 3] == 0).all()
 
 
 def test_collate_crop_cuts_to_longest_valid_length():

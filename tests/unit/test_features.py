@@ -26,6 +26,7 @@ from motivic.features import (
     logmel,
     mel40,
     pad_or_crop,
+    silence_value,
 )
 
 SR = 8000
@@ -118,17 +119,25 @@ def test_compute_features_dispatches_on_kind_and_checks_sr():
 
 def test_pad_or_crop_pads_at_end_and_reports_valid_frames():
     mel = np.arange(12, dtype=np.float32).reshape(3, 4) - 20
-    out, valid = pad_or_crop(mel, 6)
+    out, valid = pad_or_crop(mel, 6, pad_value=-13.8)
     assert out.shape == (3, 6) and valid == 4
     np.testing.assert_array_equal(out[:, :4], mel)
-    assert (out[:, 4:] == 0).all()
-    out, valid = pad_or_crop(mel, 6, pad_value=-13.8)
     np.testing.assert_allclose(out[:, 4:], -13.8)
+    with pytest.raises(TypeError):
+        pad_or_crop(mel, 6)  # no default: 0 is not silence in the log domain
+
+
+def test_silence_value_is_the_features_of_a_silent_frame():
+    for kind in ("logmel", "mel40"):
+        p = feature_params(kind=kind, sr=8000, n_mels=16)
+        silent = compute_features(np.zeros(8000, dtype=np.float32), sr=8000, params=p)
+        np.testing.assert_array_equal(silent, np.float32(silence_value(p)))
+    assert silence_value(feature_params(kind="logmel")) == np.float32(np.log(1e-6))
 
 
 def test_pad_or_crop_crops_the_end():
     mel = np.arange(12, dtype=np.float32).reshape(3, 4)
-    out, valid = pad_or_crop(mel, 3)
+    out, valid = pad_or_crop(mel, 3, pad_value=-13.8)
     assert valid == 3
     np.testing.assert_array_equal(out, mel[:, :3])
 
@@ -411,11 +420,15 @@ def test_build_store_loads_each_recording_once(tmp_path):
     # data equal to a direct computation on the segment's slice
     y = _tone(300.0, 3.0)
     mel, valid = store.read(1)
-    want, want_valid = pad_or_crop(logmel(y[8000:20000], sr=SR, n_mels=32), 30)
+    floor = silence_value(PARAMS)
+    want, want_valid = pad_or_crop(logmel(y[8000:20000], sr=SR, n_mels=32), 30, pad_value=floor)
     np.testing.assert_allclose(mel, want, atol=1e-5)
     assert valid == want_valid == 30  # 1.5 s is 60 frames, cropped to 30
     # clipped at the end of the audio: 0.5 s left of 0.9 s -> 20 frames
     assert store.read(2)[1] == 20
+    # the store pads with the log floor (silence), not with 0
+    padded, n_valid = store.read(2)
+    assert (padded[:, n_valid:] == np.float32(np.log(PARAMS["log_offset"]))).all()
     assert store.read(0)[1] == 20
     store.check_params(PARAMS)
 

@@ -332,3 +332,24 @@ def test_checkpoint_helpers_raise_named_errors(tmp_path):
     check_feature_params(
         {"feature_params": FEATURES}, {**FEATURES, "n_mels": np.int64(N_MELS), "extra": 1}
     )
+
+
+class _LengthRecorder(nn.Module):
+    """Returns constant logits and records the ``lengths`` it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(2))
+        self.seen = []
+
+    def forward(self, x, lengths=None):
+        self.seen.append(None if lengths is None else lengths.tolist())
+        return self.bias.expand(x.shape[0], 2) + 0 * x.mean()
+
+
+def test_predict_passes_the_valid_lengths_to_the_model():
+    x = torch.zeros(3, 1, 4, 10)
+    batches = [(x, torch.tensor([10, 4, 7]), torch.tensor([0, 1, 0]), torch.arange(3))]
+    model = _LengthRecorder()
+    predict(model, batches, device="cpu")
+    assert model.seen == [[10, 4, 7]]
