@@ -129,6 +129,8 @@ def clip_segments(clips: pd.DataFrame, report: pd.DataFrame) -> pd.DataFrame:
     status = report.set_index("recording")
     good = clips[clips["clip"].map(status["status"]) != "error"]
     duration = good["clip"].map(status["duration_s"]).astype(float)
+    # the singer travels along, so split.group_column: singer can group by it
+    extra = {"singer": good["singer"]} if "singer" in good.columns else {}
     return pd.DataFrame(
         {
             "segment_id": good["clip"],
@@ -140,5 +142,6 @@ def clip_segments(clips: pd.DataFrame, report: pd.DataFrame) -> pd.DataFrame:
             "end_s": duration,
             "duration_s": duration,
             "source": good["clip"],
+            **extra,
         }
     ).reset_index(drop=True)

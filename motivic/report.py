@@ -49,7 +49,9 @@ _POLICY_ORDER = ("none", "frequency", "time", "both")
 #: Section headings of the Markdown tables, per split strategy.
 SPLIT_HEADINGS = {
     "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting)",
-    "group": "Split `group` — all motifs of a recording in one split (no recording in two splits)",
+    "group": "Split `group` — all segments of a group in one split (no group in two splits)",
+    "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
+    "logo": "Split `logo` — leave one group out, every group tested once",
 }
 
 

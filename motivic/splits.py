@@ -27,10 +27,13 @@ In ``group_kfold`` and ``logo`` the training groups of a fold are split again,
 *by group*, into train and validation (:func:`inner_validation`), so no group
 is on both sides of the checkpoint selection either.
 
-A label with too few units (clusters for ``random``, groups otherwise) to put
-one in every part of every fold is handled identically in all folds
-(``small_labels``): an error naming it, or its segments ``excluded`` from every
-fold, logged with the reason (:attr:`FoldPlan.sat_out`).
+A label with too few units (clusters for ``random``, groups otherwise) is
+handled identically in all folds (``small_labels``): an error naming it, or its
+segments ``excluded`` from every fold, logged with the reason
+(:attr:`FoldPlan.sat_out`). Holdouts need three units of a label (test,
+validation, training); ``group_kfold`` and ``logo`` need two (one tested, one
+trained on): a label with only two groups then has none in the validation part
+of a fold, which only weakens checkpoint selection for it.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ __all__ = [
     "make_folds",
     "overlap_clusters",
     "read_fold_count",
+    "strategy_params",
     "write_folds",
     "write_split",
 ]
@@ -256,9 +260,10 @@ def _sat_out(
     for label, n in per_label.sort_index().items():
         if n >= need:
             continue
+        parts = "test, validation and training" if strategy in HOLDOUT_STRATEGIES else "test and training"
         reason = (
             f"{n} {what}(s), fewer than the {need} that strategy {strategy!r} needs "
-            "(one each for test, validation and training)"
+            f"(one each for {parts})"
         )
         if small_labels == "error":
             raise MotivicError(
@@ -390,6 +395,22 @@ def fold_count(split_cfg: Mapping, strategy: str) -> int | None:
     if strategy == "logo":
         return None
     raise MotivicError(f"split strategy={strategy!r} must be one of {', '.join(STRATEGIES)}")
+
+
+#: ``split`` keys each strategy reads (so editing another strategy's keys reruns nothing).
+_STRATEGY_KEYS = {
+    "random": ("fractions", "repeats", "seed", "small_labels"),
+    "group": ("fractions", "group_column", "repeats", "seed", "small_labels"),
+    "group_kfold": ("folds", "fractions", "group_column", "seed", "small_labels"),
+    "logo": ("fractions", "group_column", "seed", "small_labels"),
+}
+
+
+def strategy_params(split_cfg: Mapping, strategy: str) -> dict:
+    """The keys of the ``split`` section that ``strategy`` reads, as keywords of :func:`make_folds`."""
+    if strategy not in _STRATEGY_KEYS:
+        raise MotivicError(f"split strategy={strategy!r} must be one of {', '.join(STRATEGIES)}")
+    return {k: split_cfg[k] for k in _STRATEGY_KEYS[strategy] if k in split_cfg}
 
 
 def inner_validation(
@@ -544,7 +565,9 @@ def make_folds(
         _require_columns(segs, [group_column], "segments table")
         units, what = segs[group_column].astype(str), f"{group_column} group"
         _check_nested(units, sources, group_column)
-    need = int((fr > 0).sum()) if strategy in HOLDOUT_STRATEGIES else 2 + int(fr[1] > 0)
+    # holdouts put a unit of every label in each part; K-fold and logo need one group to test and
+    # one to train on (validation takes a group of the label only where a third one is left)
+    need = int((fr > 0).sum()) if strategy in HOLDOUT_STRATEGIES else 2
     sat_out = _sat_out(labels, units, need, what, small_labels, strategy)
     active = ~labels.isin(list(sat_out)).to_numpy()
     columns: dict[str, np.ndarray] = {}

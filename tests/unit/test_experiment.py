@@ -118,10 +118,11 @@ def _config(**overrides):
 def test_table1_runs_cover_models_and_baselines_with_table1_policy():
     config = _config(augment={"policy": "frequency"})
     runs = experiment.table1_runs(config)
-    assert len(runs) == (3 + 2) * 2 * 2
-    assert {r.augment for r in runs if r.model in experiment.BASELINES} == {"none"}
-    assert {r.augment for r in runs if r.model not in experiment.BASELINES} == {"frequency"}
-    assert runs[0].path == "results/models/reslstm/motivic/random/frequency"
+    assert len(runs) == (3 + 2 + 2) * 2 * 2  # models + baselines + sanity rows, one fold and seed
+    fixed = experiment.BASELINES + experiment.SANITY
+    assert {r.augment for r in runs if r.model in fixed} == {"none"}
+    assert {r.augment for r in runs if r.model not in fixed} == {"frequency"}
+    assert runs[0].path == "results/models/reslstm/motivic/random/0/0/frequency"
 
 
 def test_table2_runs_default_to_the_whole_grid_and_can_be_disabled():
@@ -196,12 +197,12 @@ def test_shipped_configs_have_a_consistent_grid(path):
         feature_set = experiment.feature_set_for(name, cfg, config["features"])
         if name.startswith("pons_"):  # Pons et al. (2016) train on 40 bands by default
             assert config["features"][feature_set].get("kind") == "mel40"
-    assert experiment.table1_runs(config)
+    assert experiment.table1_runs(config, folds=lambda dataset, split: range(2))
 
 
 def test_demo_config_reports_both_splits_baselines_and_a_table2():
     config = load_config(ROOT / "config.yaml")
-    assert set(config["split"]["strategies"]) == {"random", "group"}
+    assert set(config["split"]["strategies"]) == {"random", "group_kfold"}
     assert {"reslstm", "crnn"} <= set(config["models"]) and len(config["models"]) >= 3
     assert set(config["baselines"]) == set(experiment.BASELINES)
     assert len({r.augment for r in experiment.table2_runs(config)}) >= 2
