@@ -180,15 +180,34 @@ def pitch_params(method):
     return _pitch.method_options(cfg_slice("pitch"), method)
 
 
+def _f0_references():
+    """Recording -> f0 reference (MIREX CSV) for evaluate_pitch.
+
+    Synth mode: the synthesiser's ground truth, {audio_root}/f0/{recording}.csv. Recordings
+    mode: the sheet's optional f0 column (path relative to corpus.audio_root; blank = none).
+    """
+    root = config["corpus"]["audio_root"]
+    if SYNTH:
+        return {r: f"{root}/f0/{r}.csv" for r in RECORDINGS}
+    if CLIPS or "f0" not in _sheet.columns:
+        return {}
+    pairs = zip(_sheet["recording"], _sheet["f0"].str.strip())
+    return {r: os.path.join(root, f0) for r, f0 in pairs if f0}
+
+
+F0_REFERENCES = _f0_references()
+
+
 def pitch_eval_tracks():
     """(method, recording, estimate) of every track evaluate_pitch scores.
 
-    The pipeline's own tracks (pitch.method) on every recording; each other backend of
-    pitch.evaluate_methods on pitch.evaluate_subset recordings spread over the corpus,
-    extracted under results/eval/pitch/{method}/ so the main pitch jobs never rerun.
+    The pipeline's own tracks (pitch.method) on every valid recording with an f0 reference
+    (F0_REFERENCES); each other backend of pitch.evaluate_methods on pitch.evaluate_subset of
+    them spread over the corpus, extracted under results/eval/pitch/{method}/ so the main pitch
+    jobs never rerun.
     """
     main = config["pitch"]["method"]
-    recordings = valid_recordings()
+    recordings = [r for r in valid_recordings() if r in F0_REFERENCES]
     tracks = [(main, r, f"results/pitch/{r}.csv") for r in recordings]
     subset = _pitch.evaluation_subset(recordings, config["pitch"]["evaluate_subset"])
     for method in dict.fromkeys(config["pitch"]["evaluate_methods"]):
@@ -202,7 +221,7 @@ def get_eval_pitch_estimates(wildcards):
 
 
 def get_eval_pitch_references(wildcards):
-    return [f"{config['corpus']['audio_root']}/f0/{r}.csv" for _, r, _ in pitch_eval_tracks()]
+    return [F0_REFERENCES[r] for _, r, _ in pitch_eval_tracks()]
 
 
 def get_eval_pitch_tracks(wildcards):
@@ -242,6 +261,8 @@ def get_final_output():
         targets += ["results/tables/table2.csv", "results/tables/table2.md"]
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
+    elif F0_REFERENCES:  # recordings mode with an f0 column in the sheet: pitch scored too
+        targets += ["results/eval/pitch.tsv"]
     if CLIPS:  # rules/motifs.smk: each clip's tokens against the pattern in its file name
         targets += ["results/eval/clip_patterns.tsv"]
     if config["melodic_summary"]["activate"] and not CLIPS:  # rules/motifs.smk: melodic stage in numbers

@@ -1,5 +1,6 @@
-# Stage 1: f0 of each recording (Melodia by default), as MIREX time,frequency CSV; in synth mode,
-# every backend of pitch.evaluate_methods scored against the demo corpus's ground-truth f0.
+# Stage 1: f0 of each recording (Melodia by default), as MIREX time,frequency CSV; every backend
+# of pitch.evaluate_methods scored against f0 references: the demo corpus's ground truth (synth
+# mode) or the recordings sheet's f0 column (recordings mode, e.g. real singing).
 
 
 wildcard_constraints:

@@ -1,4 +1,8 @@
-"""Rule evaluate_pitch: every backend's f0 against the demo corpus's ground truth (mir_eval)."""
+"""Rule evaluate_pitch: every backend's f0 against the f0 references (mir_eval).
+
+The references are the demo corpus's ground truth (synth mode) or the f0 column of the
+recordings sheet (recordings mode); see rules/common.smk, F0_REFERENCES.
+"""
 
 import pandas as pd
 from _common import setup_logging
