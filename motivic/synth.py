@@ -97,6 +97,8 @@ __all__ = [
     "SynthRecording",
     "Voice",
     "load_planted",
+    "HardFactors",
+    "NEAR_EDGE_INTERVALS_CENTS",
     "make_corpus",
     "make_motifs",
     "make_voice",
@@ -128,6 +130,65 @@ _VOWEL_FORMANTS_HZ = np.array(
     ]
 )
 _FORMANT_BANDWIDTHS_HZ = np.array([90.0, 110.0, 150.0, 200.0])
+
+#: ``hard.near_edges``: interval sizes 5 cents either side of the class edges 66/132/198.
+NEAR_EDGE_INTERVALS_CENTS = (61, 71, 127, 137, 193, 203)
+_WHOLE_TONE_WEIGHT = 0.2  # share of whole tones among motif intervals with hard.whole_tones
+
+
+@dataclass(frozen=True)
+class HardFactors:
+    """Options that stop the demo corpus from helping the tokeniser (``synth.hard``).
+
+    All off by default (the demo as documented above). Each one undoes one of the
+    demo's favours, so motif recall and precision can be read against it
+    (``benchmarks/synth_factors.py``):
+
+    Attributes
+    ----------
+    whole_tones : bool
+        Motif intervals include the whole tone (200 cents, 2 cents from the 198-cent
+        class edge), a fifth of them.
+    vibrato_cents : float >= 0
+        Vibrato on every motif note, peak to peak 0.5–1.5 times ``vibrato_cents``
+        (by default only some notes of 0.25 s or more carry 4–12 cents); 0 = off.
+    tempo_jitter : float in [0, 0.5)
+        Each motif note's duration is scaled by ``1 + U(−j, j)`` (on top of the
+        per-occurrence tempo), drawn from a stream of its own.
+    near_edges : bool
+        Motif intervals are drawn from :data:`NEAR_EDGE_INTERVALS_CENTS` only.
+    """
+
+    whole_tones: bool = False
+    vibrato_cents: float = 0.0
+    tempo_jitter: float = 0.0
+    near_edges: bool = False
+
+    @classmethod
+    def from_options(cls, options) -> HardFactors:
+        """From a mapping (``synth.hard``), a HardFactors or None (all off)."""
+        if options is None or isinstance(options, HardFactors):
+            return options or cls()
+        unknown = set(options) - {"whole_tones", "vibrato_cents", "tempo_jitter", "near_edges"}
+        if unknown:
+            raise MotivicError(f"synth.hard: unknown keys {sorted(unknown)}")
+        hard = cls(**options)
+        if not hard.vibrato_cents >= 0 or not 0 <= hard.tempo_jitter < 0.5:
+            raise MotivicError(
+                f"synth.hard: need vibrato_cents >= 0 and 0 <= tempo_jitter < 0.5, got {options}"
+            )
+        return hard
+
+    def interval_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Motif interval sizes (cents) and their probabilities."""
+        if self.near_edges:
+            sizes = np.array(NEAR_EDGE_INTERVALS_CENTS)
+            return sizes, np.full(sizes.size, 1.0 / sizes.size)
+        sizes, weights = np.array(MOTIF_INTERVALS_CENTS), _MOTIF_INTERVAL_WEIGHTS
+        if self.whole_tones:
+            sizes = np.append(sizes, 200)
+            weights = np.append(weights * (1 - _WHOLE_TONE_WEIGHT), _WHOLE_TONE_WEIGHT)
+        return sizes, weights
 
 
 @dataclass(frozen=True)
@@ -282,7 +343,7 @@ def recording_ids(*, n_classes: int, recordings_per_class: int) -> list[str]:
 
 
 def make_motifs(
-    *, seed: int, n_classes: int, motifs_per_class: int
+    *, seed: int, n_classes: int, motifs_per_class: int, hard=None
 ) -> dict[str, tuple[Motif, ...]]:
     """Draw the motif vocabulary of every class.
 
@@ -295,6 +356,8 @@ def make_motifs(
     seed : int
         Corpus seed; the vocabulary depends on it and on the two counts only.
     n_classes, motifs_per_class : int >= 1
+    hard : HardFactors, mapping or None
+        ``whole_tones`` and ``near_edges`` change the interval sizes drawn.
 
     Returns
     -------
@@ -304,12 +367,13 @@ def make_motifs(
     _check_int("n_classes", n_classes, 1)
     _check_int("motifs_per_class", motifs_per_class, 1)
     rng = np.random.default_rng([seed, 104729])
+    sizes = HardFactors.from_options(hard).interval_sizes()
     seen: set[tuple[int, ...]] = set()
     vocabulary: dict[str, tuple[Motif, ...]] = {}
     for c in range(1, n_classes + 1):
         label = f"style{c}"
         vocabulary[label] = tuple(
-            _draw_motif(rng, motif_id=f"{label}_m{j}", label=label, seen=seen)
+            _draw_motif(rng, motif_id=f"{label}_m{j}", label=label, seen=seen, sizes=sizes)
             for j in range(1, motifs_per_class + 1)
         )
     return vocabulary
@@ -354,6 +418,7 @@ def synth_recording(
     snr_db: float | None = None,
     noise: bool = True,
     n_partials: int = 20,
+    hard=None,
 ) -> SynthRecording:
     """Synthesise one recording with ``motifs`` planted in it.
 
@@ -382,6 +447,9 @@ def synth_recording(
         ``noisy - clean`` is exactly the noise).
     n_partials : int >= 15
         Partials of the harmonic source (those above 0.45 sr are silent).
+    hard : HardFactors, mapping or None
+        ``vibrato_cents`` and ``tempo_jitter`` change the motif notes (the motifs'
+        intervals come from ``motifs``; see :func:`make_motifs`).
 
     Returns
     -------
@@ -394,13 +462,15 @@ def synth_recording(
     """
     _check_synth_args(motifs, duration_s, sr, occurrences_per_motif, n_partials)
     voice = voice if voice is not None else make_voice(singer, seed=seed)
-    streams = np.random.SeedSequence([seed, 31337]).spawn(3)
-    rng, rng_breath, rng_noise = (np.random.default_rng(s) for s in streams)
+    hard = HardFactors.from_options(hard)
+    streams = np.random.SeedSequence([seed, 31337]).spawn(4)  # the 4th: hard.tempo_jitter only
+    rng, rng_breath, rng_noise, rng_jitter = (np.random.default_rng(s) for s in streams)
     if snr_db is None:
         snr_db = float(rng_noise.uniform(20.0, 40.0))
     center_hz = voice.center_hz * 2.0 ** (rng.uniform(-200.0, 200.0) / 1200.0)
     notes, occ_motifs, lead_s, breaths_s = _plan_recording(
-        rng, motifs, voice, duration_s=duration_s, occurrences=occurrences_per_motif
+        rng, motifs, voice, duration_s=duration_s, occurrences=occurrences_per_motif,
+        hard=(hard, rng_jitter),
     )
     phrases = _place_notes(notes, lead_s=lead_s, breaths_s=breaths_s, grid_s=_F0_HOP_LENGTH / sr)
     n_samples = round((phrases[-1][1] + rng.uniform(0.3, 0.6)) * sr)
@@ -454,6 +524,7 @@ def make_corpus(
     max_duration_s: float = 30.0,
     sr: int = 44100,
     singers_sing_every_style: bool = True,
+    hard=None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Write the synthetic demo corpus and its ground truth under ``out_dir``.
@@ -488,6 +559,9 @@ def make_corpus(
     sr : int >= 8000
     singers_sing_every_style : bool
         Share the singers across styles (see above).
+    hard : HardFactors, mapping or None
+        Factors that stop the corpus from helping the tokeniser (:class:`HardFactors`);
+        None = all off.
     progress : callable (done, total) or None
         Called after each recording.
 
@@ -508,7 +582,10 @@ def make_corpus(
             "need 0 < min_duration_s <= max_duration_s"
         )
     ids = recording_ids(n_classes=n_classes, recordings_per_class=recordings_per_class)
-    vocabulary = make_motifs(seed=seed, n_classes=n_classes, motifs_per_class=motifs_per_class)
+    hard = HardFactors.from_options(hard)
+    vocabulary = make_motifs(
+        seed=seed, n_classes=n_classes, motifs_per_class=motifs_per_class, hard=hard
+    )
     out = Path(out_dir)
     rows = []
     for done, rid in enumerate(ids, start=1):
@@ -531,6 +608,7 @@ def make_corpus(
             duration_s=float(duration_s),
             sr=sr,
             voice=make_voice(singer, seed=seed),
+            hard=hard,
         )
         with atomic_path(out / "audio" / f"{rid}.wav") as tmp:
             sf.write(tmp, rec.audio, sr, subtype="PCM_16")
@@ -609,11 +687,14 @@ def _interval_class(d_cents: float, epsilon: float = _EPSILON_CENTS) -> int:
     return cls if d_cents >= 0 else -cls
 
 
-def _draw_motif(rng: np.random.Generator, *, motif_id: str, label: str, seen: set) -> Motif:
+def _draw_motif(
+    rng: np.random.Generator, *, motif_id: str, label: str, seen: set, sizes=None
+) -> Motif:
+    values, weights = sizes if sizes is not None else HardFactors().interval_sizes()
     for _ in range(10_000):
         n_notes = int(rng.integers(6, 9))
-        sizes = rng.choice(MOTIF_INTERVALS_CENTS, size=n_notes - 1, p=_MOTIF_INTERVAL_WEIGHTS)
-        intervals = [int(s) * int(rng.choice([-1, 1])) for s in sizes]
+        drawn = rng.choice(values, size=n_notes - 1, p=weights)
+        intervals = [int(s) * int(rng.choice([-1, 1])) for s in drawn]
         path = np.concatenate([[0], np.cumsum(intervals)])
         if np.ptp(path) > 1000 or len(set(np.sign(intervals))) < 2:
             continue
@@ -632,7 +713,7 @@ def _draw_motif(rng: np.random.Generator, *, motif_id: str, label: str, seen: se
 # ------------------------------------------------------------ recording layout
 
 
-def _plan_recording(rng, motifs, voice, *, duration_s, occurrences):
+def _plan_recording(rng, motifs, voice, *, duration_s, occurrences, hard=None):
     """Choose phrases, motif placement and filler; returns notes in time order."""
     lead_s = float(rng.uniform(0.2, 0.5))
     n_phrases = max(occurrences, round((duration_s - lead_s - 0.4) / 3.3))
@@ -664,7 +745,8 @@ def _plan_recording(rng, motifs, voice, *, duration_s, occurrences):
             if slot < len(occs):
                 k = occs[slot]
                 cents = _add_motif(
-                    notes, rng, occ_motifs[k], occ=k, phrase=p, tempo=tempos[k], cents=cents
+                    notes, rng, occ_motifs[k], occ=k, phrase=p, tempo=tempos[k], cents=cents,
+                    hard=hard,
                 )
     _assign_vowels(notes, rng)
     return notes, occ_motifs, lead_s, breaths_s
@@ -706,7 +788,8 @@ def _filler_interval(rng) -> float:
     return float(rng.choice([-1, 1]) * rng.uniform(320.0, 700.0))
 
 
-def _add_motif(notes, rng, motif, *, occ, phrase, tempo, cents):
+def _add_motif(notes, rng, motif, *, occ, phrase, tempo, cents, hard=None):
+    factors, rng_jitter = hard if hard is not None else (HardFactors(), None)
     path = np.concatenate([[0.0], np.cumsum(motif.intervals_cents)])
     lo, hi = _RANGE_CENTS[0] - path.min(), _RANGE_CENTS[1] - path.max()
     start = float(np.clip(cents + rng.normal(0.0, 250.0), lo, hi))
@@ -718,17 +801,25 @@ def _add_motif(notes, rng, motif, *, occ, phrase, tempo, cents):
     if notes and notes[-1].phrase == phrase:  # clean boundary before the motif
         notes[-1].vib_pp, notes[-1].ornament = 0.0, ""
     detune = rng.uniform(-2.0, 2.0, size=len(path))
-    for level, dur, dt in zip(path, motif.durations_s, detune):
+    jitter = np.ones(len(path))
+    if factors.tempo_jitter > 0:
+        jitter = 1.0 + rng_jitter.uniform(-factors.tempo_jitter, factors.tempo_jitter, len(path))
+    for level, dur, dt, jit in zip(path, motif.durations_s, detune, jitter):
         note = _Note(
             phrase=phrase,
             cents=start + level + dt,
-            dur_s=dur * tempo,
+            dur_s=dur * tempo * jit,
             motif=occ,
             glide_s=float(rng.uniform(*_MOTIF_GLIDE_S)),
         )
         note.drift = tuple(rng.uniform(-1.5, 1.5, size=2))
         if note.dur_s >= 0.25 and rng.random() < 0.5:
             note.vib_pp, note.vib_hz = float(rng.uniform(4.0, 12.0)), float(rng.uniform(5.0, 7.0))
+            if factors.vibrato_cents > 0:  # same draws, wider extent
+                note.vib_pp *= factors.vibrato_cents / 8.0
+        elif factors.vibrato_cents > 0:  # every other motif note too, from the extra stream
+            note.vib_pp = factors.vibrato_cents * float(rng_jitter.uniform(0.5, 1.5))
+            note.vib_hz = float(rng_jitter.uniform(5.0, 7.0))
         notes.append(note)
     return notes[-1].cents
 
