@@ -8,6 +8,10 @@ from motivic.pitch import extract_pitch, write_pitch_csv
 log = setup_logging(snakemake)
 cfg = dict(snakemake.params.cfg)
 sr = cfg.pop("sr")
+if cfg["method"] == "crepe":  # the network runs in torch: keep to the rule's threads
+    import torch
+
+    torch.set_num_threads(snakemake.threads)
 y = load_audio(snakemake.input[0], sr=sr)
 track = extract_pitch(y, sr=sr, **cfg)
 log.info(
