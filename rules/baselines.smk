@@ -11,27 +11,27 @@ CONVNET_FEATURES = (
     model_feature_set(CONVNET) if CONVNET in config["models"] else next(iter(config["features"]))
 )
 TABLE1_POLICY = (config.get("augment") or {}).get("policy", "none")
-CONVNET_RUN = f"results/models/{CONVNET}/{{dataset}}/{{split}}/{TABLE1_POLICY}"
+CONVNET_RUN = f"results/models/{CONVNET}/{{dataset}}/{{split}}/{{fold}}/{{seed}}/{TABLE1_POLICY}"
 
 
 rule mfcc_svm:
     input:
         store=f"results/features/{MFCC_FEATURES}/{{dataset}}.h5",
-        split="results/splits/{dataset}/{split}.tsv",
+        split=FOLD_SPLIT,
     output:
-        metrics="results/models/mfcc_svm/{dataset}/{split}/none/metrics.json",
-        predictions="results/models/mfcc_svm/{dataset}/{split}/none/predictions.tsv",
+        metrics="results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
+        predictions="results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
         confusion=report(
-            "results/models/mfcc_svm/{dataset}/{split}/none/confusion.png",
+            "results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
             caption="../report/confusion.rst",
             category="Confusion matrices",
             subcategory="mfcc_svm",
-            labels={"model": "mfcc_svm", "dataset": "{dataset}", "split": "{split}"},
+            labels={"model": "mfcc_svm", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
         ),
     log:
-        "results/logs/mfcc_svm/{dataset}-{split}.log",
+        "results/logs/mfcc_svm/{dataset}-{split}-{fold}-{seed}.log",
     benchmark:
-        "results/benchmarks/mfcc_svm/{dataset}-{split}.tsv"
+        "results/benchmarks/mfcc_svm/{dataset}-{split}-{fold}-{seed}.tsv"
     params:
         cfg=MFCC_SVM,
         code=code_digest("baseline_svm.py"),
@@ -47,25 +47,25 @@ rule mfcc_svm:
 rule convnet_svm:
     input:
         store=f"results/features/{CONVNET_FEATURES}/{{dataset}}.h5",
-        split="results/splits/{dataset}/{split}.tsv",
+        split=FOLD_SPLIT,
         checkpoint=f"{CONVNET_RUN}/checkpoint.pt",
     output:
-        metrics="results/models/convnet_svm/{dataset}/{split}/none/metrics.json",
-        predictions="results/models/convnet_svm/{dataset}/{split}/none/predictions.tsv",
+        metrics="results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
+        predictions="results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
         confusion=report(
-            "results/models/convnet_svm/{dataset}/{split}/none/confusion.png",
+            "results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
             caption="../report/confusion.rst",
             category="Confusion matrices",
             subcategory="convnet_svm",
-            labels={"model": "convnet_svm", "dataset": "{dataset}", "split": "{split}"},
+            labels={"model": "convnet_svm", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
         ),
     log:
-        "results/logs/convnet_svm/{dataset}-{split}.log",
+        "results/logs/convnet_svm/{dataset}-{split}-{fold}-{seed}.log",
     benchmark:
-        "results/benchmarks/convnet_svm/{dataset}-{split}.tsv"
+        "results/benchmarks/convnet_svm/{dataset}-{split}-{fold}-{seed}.tsv"
     params:
         cfg=CONVNET_SVM,
-        training=evaluation_params(),
+        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:

@@ -72,7 +72,9 @@ wildcard_constraints:
     recording="|".join(map(re.escape, RECORDINGS)) if RECORDINGS else "NONE",
     model="|".join(MODELS),
     dataset="motivic|nonmotivic",
-    split="random|group",
+    split="random|group|group_kfold|logo",
+    fold=r"\d+",
+    seed=r"\d+",
     augment="none|frequency|time|both",
     feature_set="[A-Za-z0-9_]+",
 
@@ -269,3 +271,4 @@ def get_final_output():
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
     return targets
+    targets += COMPARISON_TARGETS  # rules/report.smk: motivic vs non-motivic, paired

@@ -1,4 +1,5 @@
 # Stages 4-6: motivic and control segments, log-mel HDF5 stores, the shared splits.
+from motivic import splits as _splits
 
 
 # Clips mode: every validated clip is a motivic segment (rules/corpus.smk, index_clips).
@@ -46,17 +47,35 @@ rule build_mel_store:
         "../workflow_scripts/build_mel_store.py"
 
 
-rule split_segments:
+# The folds of one split strategy (motivic/splits.py): a checkpoint, because leave-one-group-out
+# has one fold per group, known once the segments are. Each fold's file is a job of its own.
+checkpoint split_segments:
     input:
         "results/segments/{dataset}.tsv",
     output:
-        "results/splits/{dataset}/{split}.tsv",
+        folds="results/splits/{dataset}/{split}.tsv",
+        summary="results/splits/{dataset}/{split}.folds.tsv",
     log:
         "results/logs/split_segments/{dataset}-{split}.log",
     params:
-        cfg=cfg_slice("split"),
+        cfg=lambda wc: _splits.strategy_params(cfg_slice("split"), wc.split),
         code=code_digest("split_segments.py"),
     conda:
         "../envs/mining.yaml"
     script:
         "../workflow_scripts/split_segments.py"
+
+
+rule split_fold:
+    input:
+        "results/splits/{dataset}/{split}.tsv",
+    output:
+        "results/splits/{dataset}/{split}/{fold}.tsv",
+    log:
+        "results/logs/split_fold/{dataset}-{split}-{fold}.log",
+    params:
+        code=code_digest("split_fold.py"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/split_fold.py"

@@ -1,14 +1,19 @@
-# Stages 7-8: one network per (model, dataset, split strategy, augmentation policy), evaluated
-# on its test split. Which runs exist is decided by the tables that need them (rules/report.smk).
+# Stages 7-8: one network per (model, dataset, split strategy, fold, seed, augmentation policy),
+# evaluated on the test part of its fold. Which runs exist is decided by the tables that need them
+# (rules/report.smk); each fold and seed is its own job (parallel locally, one cluster job each).
 from motivic import experiment as _experiment
+from motivic import grid as _grid
 
 try:
     _experiment.check_grid(config)
 except MotivicError as _err:
     raise WorkflowError(str(_err)) from None
 
-RUN = "results/models/{model}/{dataset}/{split}/{augment}"
-RUN_LABELS = {k: f"{{{k}}}" for k in ("model", "dataset", "split", "augment")}
+RUN = _grid.RUN_PATTERN
+RUN_NAME = "{model}-{dataset}-{split}-{fold}-{seed}-{augment}"
+RUN_LABELS = {k: f"{{{k}}}" for k in ("model", "dataset", "split", "fold", "seed", "augment")}
+# The fold's split file (rules/features.smk, split_fold).
+FOLD_SPLIT = "results/splits/{dataset}/{split}/{fold}.tsv"
 # The feature store a run's model trains on (so a store is built only when some model needs it).
 MODEL_STORE = lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.dataset}.h5"
 
@@ -16,7 +21,7 @@ MODEL_STORE = lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.da
 rule train_model:
     input:
         store=MODEL_STORE,
-        split="results/splits/{dataset}/{split}.tsv",
+        split=FOLD_SPLIT,
     output:
         checkpoint=f"{RUN}/checkpoint.pt",
         history=f"{RUN}/history.tsv",
@@ -28,12 +33,12 @@ rule train_model:
             labels=RUN_LABELS,
         ),
     log:
-        "results/logs/train_model/{model}-{dataset}-{split}-{augment}.log",
+        f"results/logs/train_model/{RUN_NAME}.log",
     benchmark:
-        "results/benchmarks/train_model/{model}-{dataset}-{split}-{augment}.tsv"
+        f"results/benchmarks/train_model/{RUN_NAME}.tsv"
     params:
         model=lambda wc: model_options(wc.model),
-        training=training_params(),
+        training=lambda wc: _grid.run_training(training_params(), wc.seed),
         augment=lambda wc: _experiment.run_augment(config.get("augment"), wc.augment),
         code=code_digest("train_model.py"),
     threads: 1
@@ -51,7 +56,7 @@ rule train_model:
 rule evaluate_model:
     input:
         store=MODEL_STORE,
-        split="results/splits/{dataset}/{split}.tsv",
+        split=FOLD_SPLIT,
         checkpoint=f"{RUN}/checkpoint.pt",
     output:
         metrics=f"{RUN}/metrics.json",
@@ -64,9 +69,9 @@ rule evaluate_model:
             labels=RUN_LABELS,
         ),
     log:
-        "results/logs/evaluate_model/{model}-{dataset}-{split}-{augment}.log",
+        f"results/logs/evaluate_model/{RUN_NAME}.log",
     params:
-        training=evaluation_params(),
+        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
         code=code_digest("evaluate_model.py"),
     threads: 1
     resources:

@@ -73,7 +73,13 @@ def write_scored_run(snakemake, log, metrics, predictions, matrix, *, augment, s
 
     w = snakemake.wildcards
     metrics.update(
-        dataset=w.dataset, split=w.split, augment=augment, seed=seed, confusion=matrix.tolist()
+        dataset=w.dataset,
+        split=w.split,
+        fold=int(w.fold),
+        seed=int(w.seed),
+        model_seed=seed,
+        augment=augment,
+        confusion=matrix.tolist(),
     )
     log.info("%s: test accuracy %.3f, macro F1 %.3f", title, metrics["accuracy"], metrics["f1"])
     write_json(metrics, snakemake.output.metrics)

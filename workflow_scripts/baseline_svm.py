@@ -6,7 +6,7 @@ from motivic import experiment
 
 log = setup_logging(snakemake)
 cfg = dict(snakemake.params.cfg)
-svm = {"grid": cfg.get("grid"), "seed": cfg.get("seed", 0)}
+svm = {"grid": cfg.get("grid"), "seed": cfg.get("seed", 0) + int(snakemake.wildcards.seed)}
 inputs = snakemake.input
 if snakemake.rule == "mfcc_svm":
     metrics, predictions, matrix = experiment.mfcc_svm_run(

@@ -1,23 +1,41 @@
-"""Rules collect_results and collect_table2: run metrics → Table I or Table II (CSV and Markdown)."""
+"""Rules collect_results and collect_table2: runs (folds × seeds) → pooled Table I or Table II."""
 
+import pandas as pd
 from _common import setup_logging
 
-from motivic import report
+from motivic import report, results
 from motivic.io import load_json
 
 log = setup_logging(snakemake)
-frame = report.collect_metrics([load_json(path) for path in snakemake.input])
+cfg = snakemake.params.cfg
+_TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
+runs = [
+    results.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
+    for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
+]
+table1 = snakemake.params.table == "table1"
+keys = ["model", "dataset", "split"] + ([] if table1 else ["augment"])
+table, classes, confusions = results.pool_cells(
+    runs,
+    keys=keys,
+    n_boot=cfg.get("bootstrap", 2000),
+    confidence=cfg.get("confidence", 0.95),
+    seed=cfg.get("seed", 0),
+)
 order = snakemake.params.order
-if snakemake.params.table == "table1":
-    table = report.table1(frame, augment=None, order=order)
-    report.write_table(
-        table,
-        snakemake.output.csv,
-        snakemake.output.md,
-        sections_by="split",
-        headings=report.SPLIT_HEADINGS,
-    )
-else:
-    table = report.table2(frame, metric="accuracy", order=order)
-    report.write_table(table, snakemake.output.csv, snakemake.output.md)
-log.info("%s:\n%s", snakemake.params.table, report.format_markdown(table))
+sort = ["split", "model", "dataset"] + ([] if table1 else ["augment"])
+table = report.order_rows(table, sort, order)
+out = snakemake.output
+results.write_pooled_tables(
+    table,
+    report.order_rows(classes, sort, order),
+    report.order_rows(confusions, sort, order),
+    csv=out.csv,
+    md=out.md,
+    classes_csv=out.classes,
+    confusion_csv=out.confusion,
+    headings=report.SPLIT_HEADINGS,
+    row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
+    confidence=cfg.get("confidence", 0.95),
+)
+log.info("%s:\n%s", snakemake.params.table, table.to_string())

@@ -1,19 +1,17 @@
-"""Rule split_segments: the train/val/test split every model of a dataset shares."""
+"""Rule split_segments: the folds of one split strategy, shared by every model of a dataset."""
 
 import pandas as pd
 from _common import setup_logging
 
-from motivic import segments
+from motivic import splits
 
 log = setup_logging(snakemake)
-cfg = snakemake.params.cfg
 segs = pd.read_csv(snakemake.input[0], sep="\t", dtype=str, keep_default_na=False)
-split = segments.assign_splits(
-    segs,
-    strategy=snakemake.wildcards.split,
-    fractions=tuple(cfg["fractions"]),
-    seed=cfg["seed"],
-    small_labels=cfg.get("small_labels", "error"),
-)
-log.info("split %s: %s", snakemake.wildcards.split, split.value_counts().to_dict())
-segments.write_split(segs, split, snakemake.output[0])
+for column in ("start_s", "end_s"):
+    if column in segs.columns:
+        segs[column] = segs[column].astype(float)
+plan = splits.make_folds(segs, strategy=snakemake.wildcards.split, **snakemake.params.cfg)
+summary = splits.write_folds(segs, plan, snakemake.output.folds, snakemake.output.summary)
+for label, reason in plan.sat_out.items():
+    log.warning("label %r sits out every fold: %s", label, reason)
+log.info("%s (%s): %d fold(s)\n%s", plan.strategy, plan.method, plan.n_folds, summary.to_string())

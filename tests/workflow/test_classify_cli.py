@@ -13,7 +13,7 @@ def test_classify_cli_writes_recording_and_segment_tables(tiny_run, tmp_path):
     audio = sorted((tiny_run / "results/demo_corpus/audio").glob("*.wav"))[:2]
     cmd = [
         sys.executable, "-m", "motivic.cli", "classify", *map(str, audio),
-        "--model", str(tiny_run / "results/models/reslstm/motivic/random/none/checkpoint.pt"),
+        "--model", str(tiny_run / "results/models/reslstm/motivic/random/0/0/none/checkpoint.pt"),
         "--dictionary", str(tiny_run / "results/motifs/dictionary.tsv"),
         "--config", str(tiny_run / "config.yaml"),
         "--output", str(tmp_path / "recordings.csv"),

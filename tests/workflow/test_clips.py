@@ -1,4 +1,4 @@
-"""Clip corpus mode on the real flamenco sample: validation, store, both split strategies."""
+"""Clip corpus mode on the real flamenco sample: validation, store, leave-one-recording-out folds."""
 
 import os
 from pathlib import Path
@@ -30,6 +30,7 @@ def clip_run(tmp_path_factory) -> Path:
     config["augment"]["policies"] = []
     config["augment"]["table2"]["models"] = ["reslstm"]
     config["baselines"] = {}
+    config["sanity"] = {"duration_only": True, "shuffled_labels": False}
     workdir = tmp_path_factory.mktemp("clips")
     write_config(workdir, config)
     snakemake(workdir, "--cores", "2")
@@ -52,11 +53,20 @@ def test_every_clip_is_validated_and_becomes_a_segment(clip_run):
     assert valid.min() >= 10 and valid.max() <= 70
 
 
-def test_group_split_keeps_recordings_whole_and_excludes_single_recording_styles(clip_run):
-    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t")
-    split = pd.read_csv(clip_run / "results/splits/motivic/group.tsv", sep="\t")
-    merged = segments.merge(split, on="segment_id")
-    assert (merged.groupby("recording")["split"].nunique() == 1).all()
-    assert set(merged.loc[merged["label"] == "saeta", "split"]) == {"excluded"}
+def test_logo_tests_each_recording_once_and_saeta_sits_out(clip_run):
+    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t", dtype=str)
+    folds = pd.read_csv(clip_run / "results/splits/motivic/logo.tsv", sep="\t", dtype=str)
+    merged = segments.merge(folds, on="segment_id")
+    fold_columns = [c for c in folds.columns if c.startswith("fold_")]
+    recordings = segments.loc[segments["label"] != "saeta", "recording"].unique()
+    assert len(fold_columns) == len(recordings)  # saeta has one recording: it sits out
+    tested = []
+    for column in fold_columns:
+        assert (merged.groupby("recording")[column].nunique() == 1).all()  # recordings whole
+        assert set(merged.loc[merged["label"] == "saeta", column]) == {"excluded"}
+        tested += list(merged.loc[merged[column] == "test", "recording"].unique())
+    assert sorted(tested) == sorted(recordings)  # every recording tested exactly once
     table = pd.read_csv(clip_run / "results/tables/table1.csv")
-    assert set(table["split"]) == {"random", "group"}
+    assert set(table["split"]) == {"logo"}
+    assert (table["n_folds"] == len(recordings)).all()
+    assert set(table["model"]) == {"reslstm", "duration_only"}

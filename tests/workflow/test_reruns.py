@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from motivic.config import validate_config
-from motivic.experiment import BASELINES, table1_runs, table2_runs
+from motivic.experiment import BASELINES, SANITY, table1_runs, table2_runs
 
 from .conftest import load_tiny, planned_jobs, snakemake, write_config
 
@@ -19,7 +19,12 @@ def _network_runs(config, keep=lambda run, config: True):
     """Trained runs (Table I and Table II, without duplicates) that ``keep`` selects."""
     config = validate_config(copy.deepcopy(config))
     runs = set(table1_runs(config)) | set(table2_runs(config))
-    return {r for r in runs if r.model not in BASELINES and keep(r, config)}
+    return {r for r in runs if r.model not in BASELINES + SANITY and keep(r, config)}
+
+
+def _runs_of(model):
+    """Runs (folds × seeds × datasets × strategies) of one baseline or sanity row in Table I."""
+    return [r for r in table1_runs(validate_config(load_tiny())) if r.model == model]
 
 
 def _change(workdir, *path_and_value):
@@ -65,6 +70,8 @@ def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
         "collect_table2",
         "mfcc_svm",
         "convnet_svm",
+        "sanity_run",
+        "compare_datasets",
     }
     assert jobs["build_mel_store"] == 2  # the mel40 stores are untouched, and so are their models
     on_logmel = _network_runs(
@@ -82,6 +89,7 @@ def test_one_models_option_reruns_only_that_model(tiny_copy):
         "evaluate_model": n_runs,
         "collect_results": 1,
         "collect_table2": 1,
+        "compare_datasets": 1,
     }
 
 
@@ -93,7 +101,13 @@ def test_table2_grid_change_trains_only_the_new_runs(tiny_copy):
 
 def test_baseline_option_reruns_only_that_baseline(tiny_copy):
     jobs = _change(tiny_copy, "baselines", "mfcc_svm", "n_mfcc", 13)
-    assert jobs == {"mfcc_svm": len(load_tiny()["datasets"]), "collect_results": 1}
+    # the shuffled-labels sanity row is the MFCC + SVM baseline on permuted labels: it follows
+    assert jobs == {
+        "mfcc_svm": len(_runs_of("mfcc_svm")),
+        "sanity_run": len(_runs_of("shuffled_labels")),
+        "collect_results": 1,
+        "compare_datasets": 1,
+    }
 
 
 def test_reordering_config_keys_reruns_nothing(tiny_copy):

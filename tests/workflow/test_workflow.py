@@ -49,7 +49,7 @@ def test_tiny_run_writes_every_stage(tiny_run):
             valid = store["valid_frames"][:]
             assert (valid > 0).all() and (valid <= 426).all()
             assert np.isfinite(store["mel"][0]).all()
-        split = pd.read_csv(results / f"splits/{dataset}/random.tsv", sep="\t")
+        split = pd.read_csv(results / f"splits/{dataset}/random/0.tsv", sep="\t")
         assert set(split["split"]) == {"train", "val", "test"}
 
 
@@ -58,31 +58,55 @@ def test_tiny_run_trains_and_reports_every_model(tiny_run):
     results = tiny_run / "results"
     for model in config["models"]:
         for dataset in config["datasets"]:
-            run = results / "models" / model / dataset / "random" / "none"
+            run = results / "models" / model / dataset / "random" / "0" / "0" / "none"
             ckpt = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=True)
             assert ckpt["model"] == model
             n_mels = 40 if model.startswith("pons_") else 128  # pons models train on mel40
             assert ckpt["feature_params"]["n_mels"] == n_mels
             metrics = json.loads((run / "metrics.json").read_text())
             assert 0.0 <= metrics["accuracy"] <= 1.0
+            assert (metrics["fold"], metrics["seed"]) == (0, 0)
             assert (run / "predictions.tsv").stat().st_size > 0
             for figure in ("curves.png", "confusion.png"):
                 assert (run / figure).read_bytes()[:4] == b"\x89PNG"
     for baseline in config["baselines"]:
-        run = results / "models" / baseline / "motivic" / "random" / "none"
+        run = results / "models" / baseline / "motivic" / "random" / "0" / "0" / "none"
         assert json.loads((run / "metrics.json").read_text())["model"] == baseline
         assert (run / "confusion.png").exists()
     table = pd.read_csv(results / "tables/table1.csv")
-    metrics = {"accuracy", "auc", "precision", "recall", "f1", "vote_accuracy"}
-    assert {"model", "dataset", "split"} | metrics <= set(table.columns)
-    rows = len(config["models"]) + len(config["baselines"])
+    columns = {
+        "model", "dataset", "split", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+        "balanced_accuracy", "majority_rate", "f1_paper", "f1_macro", "auc", "vote_accuracy",
+        "n_test_segments", "n_test_recordings", "n_folds", "n_seeds", "accuracy_runs_std",
+    }  # fmt: skip
+    assert columns <= set(table.columns)
+    sanity = ["duration_only", "shuffled_labels"]
+    rows = len(config["models"]) + len(config["baselines"]) + len(sanity)
     assert len(table) == rows * len(config["datasets"]) * len(config["split"]["strategies"])
-    assert set(table["model"]) == set(config["models"]) | set(config["baselines"])
+    assert set(table["model"]) == set(config["models"]) | set(config["baselines"]) | set(sanity)
+    assert set(table["split"]) == set(config["split"]["strategies"])
+    # every row pools its folds x seeds: K folds for group_kfold, one holdout for random
+    folds = {"random": config["split"]["repeats"], "group_kfold": config["split"]["folds"]}
+    assert (table["n_folds"] == table["split"].map(folds)).all()
+    assert (table["n_seeds"] == len(config["training"]["seeds"])).all()
+    assert (table["accuracy_ci_low"] <= table["accuracy"] + 1e-9).all()
+    assert (table["accuracy"] <= table["accuracy_ci_high"] + 1e-9).all()
     assert (results / "tables/table1.md").read_text().count("|") > 10
+    classes = pd.read_csv(results / "tables/table1_classes.csv")
+    confusions = pd.read_csv(results / "tables/table1_confusion.csv")
+    assert {"model", "dataset", "split", "label", "recall"} <= set(classes.columns)
+    per_row = confusions.groupby(["model", "dataset", "split"])["count"].sum()
+    assert (per_row.to_numpy() > 0).all() and len(per_row) == len(table)
     table2 = pd.read_csv(results / "tables/table2.csv")
-    assert set(config["augment"]["policies"]) <= set(table2.columns)
-    assert table2["model"].tolist() == config["augment"]["table2"]["models"]
-    assert table2[config["augment"]["policies"]].notna().all().all()
+    assert set(table2["augment"]) == set(config["augment"]["policies"])
+    assert set(table2["model"]) == set(config["augment"]["table2"]["models"])
+    assert columns <= set(table2.columns)  # Table II has every Table I column
+    comparison = pd.read_csv(results / "tables/motivic_vs_control.csv")
+    assert len(comparison) == (len(config["models"]) + len(config["baselines"]) + len(sanity)) * len(
+        config["split"]["strategies"]
+    )
+    assert {"accuracy_diff", "accuracy_diff_ci_low", "accuracy_diff_ci_high"} <= set(comparison)
+    assert (comparison["n_recordings"] > 0).all()
     assert (results / "eval/pitch.tsv").exists() and (results / "eval/motifs.tsv").exists()
     assert (results / "logs/extract_pitch").is_dir()
 
