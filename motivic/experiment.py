@@ -606,11 +606,15 @@ def mfcc_svm_run(
 def convnet_svm_run(
     store_path: str | Path,
     split_path: str | Path,
-    checkpoint_path: str | Path,
+    checkpoint_path: str | Path | None,
     *,
     training: dict | None = None,
     grid: dict | list | None = None,
     seed: int = 0,
+    source: str = "indomain",
+    random_model: str = "compact_convnet",
+    random_seed: int = 0,
+    name: str | None = None,
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """Convnet features + SVM (Choi et al. 2017, "Transfer learning for music classification").
 
@@ -624,22 +628,55 @@ def convnet_svm_run(
     ----------
     store_path, split_path : path
         The store the convnet was trained on, and the split it was trained with.
-    checkpoint_path : path
-        A ``compact_convnet*`` checkpoint.
+    checkpoint_path : path or None
+        A ``compact_convnet*`` checkpoint: trained on this split
+        (``source="indomain"``) or on a source task or corpus
+        (``source="transfer"``); unused for ``source="random"``.
     training : dict or None
         The ``training`` section (device, ``min_frames``).
     grid, seed
         As :func:`mfcc_svm_run`.
+    source : {"indomain", "transfer", "random"}
+        Where the convnet comes from (module notes of :mod:`motivic.baselines`):
+        Choi et al.'s baselines are ``transfer`` and ``random``; ``indomain``
+        is the project's earlier variant.
+    random_model, random_seed
+        Architecture and weight seed of the ``random`` convnet.
+    name : str or None
+        Row name in the metrics; default ``convnet_svm`` (in-domain) or
+        ``convnet_svm_<source>``.
 
     Raises
     ------
     MotivicError
-        If the checkpoint is not a compact convnet, or does not match the store.
+        If the checkpoint is missing, not a compact convnet, or does not match
+        the store (labels too, for ``indomain``).
     """
-    from . import baselines
+    from . import baselines, train
 
     data = load_run_data(store_path, split_path)
-    _, model, device, cfg = _load_trained(checkpoint_path, data, store_path, training)
+    sources = ("indomain", "transfer", "random")
+    if source not in sources:
+        raise MotivicError(f"convnet_svm source={source!r} must be one of {list(sources)}")
+    if source == "indomain":
+        _, model, device, cfg = _load_trained(checkpoint_path, data, store_path, training)
+    else:
+        cfg = _fit_min_frames(train.TrainConfig.from_dict(training or {}), _MinFrames(1))
+        device = train.resolve_device(cfg.device)
+        if source == "transfer":
+            model = baselines.load_transfer_convnet(
+                checkpoint_path, feature_params=data.feature_params, source=str(store_path)
+            )
+        else:
+            model = baselines.random_convnet(
+                len(data.label_names),
+                n_mels=int(data.feature_params["n_mels"]),
+                seed=random_seed,
+                model=random_model,
+            )
+        model = model.to(device)
+    if name is None:
+        name = "convnet_svm" if source == "indomain" else f"convnet_svm_{source}"
     normalise = data.normaliser()
     features = {
         part: baselines.convnet_features(
@@ -652,4 +689,11 @@ def convnet_svm_run(
         )
         for part in ("train", "val", "test")
     }
-    return _svm_run(data, features, grid=grid, seed=seed, name="convnet_svm")
+    return _svm_run(data, features, grid=grid, seed=seed, name=name)
+
+
+@dataclass(frozen=True)
+class _MinFrames:
+    """Stands in for a model in :func:`_fit_min_frames` (compact convnets accept 1 frame)."""
+
+    min_frames: int

@@ -180,3 +180,35 @@ def test_convnet_features_concatenate_layers_and_ignore_padding():
         model, _ArrayStore(padded, valid), [1], min_frames=8, normalise=lambda m, v: m + 1.0
     )
     assert not np.allclose(shifted, X[1:2])
+
+
+class _PaddedStore:
+    """Two segments of 12 valid frames in 40-frame rows, padded with ``pad``."""
+
+    def __init__(self, pad: float):
+        rng = np.random.default_rng(0)
+        self.mel = np.full((2, 16, 40), pad, dtype=np.float32)
+        self.mel[:, :, :12] = rng.normal(-5.0, 2.0, size=(2, 16, 12))
+
+    def read(self, i):
+        return self.mel[i], 12
+
+
+def test_convnet_features_ignore_the_padding_and_random_weights_are_seeded():
+    from motivic.baselines import convnet_features, random_convnet
+
+    model = random_convnet(3, n_mels=16, seed=7, channels=4)
+    same = random_convnet(3, n_mels=16, seed=7, channels=4)
+    other = random_convnet(3, n_mels=16, seed=8, channels=4)
+    assert all(
+        np.array_equal(a.detach().numpy(), b.detach().numpy())
+        for a, b in zip(model.parameters(), same.parameters())
+    )
+    assert not np.array_equal(model.classifier.weight.detach(), other.classifier.weight.detach())
+    # min_frames beyond the valid frames: the padding is in the input but must not count
+    zero = convnet_features(model, _PaddedStore(0.0), [0, 1], min_frames=30)
+    silence = convnet_features(model, _PaddedStore(-13.8), [0, 1], min_frames=30)
+    assert zero.shape == (2, 5 * 4)
+    np.testing.assert_allclose(zero, silence, atol=1e-6)
+    with pytest.raises(MotivicError, match="not a compact_convnet"):
+        random_convnet(3, n_mels=16, seed=0, model="crnn")

@@ -344,3 +344,40 @@ def test_convnet_svm_run_uses_the_layers_of_a_trained_convnet(tiny, trained_conv
     )
     with pytest.raises(MotivicError, match="compact_convnet"):
         experiment.convnet_svm_run(store, split, other, training=FAST, grid=grid)
+
+
+def test_convnet_svm_random_and_transfer_sources(tiny, trained_convnet, tmp_path):
+    """Choi et al.'s baselines: random-weight convnet features, and a convnet from another task."""
+    store, split = tiny
+    grid = [{"kernel": ["linear"], "C": [1.0]}]
+    random_a, _, _ = experiment.convnet_svm_run(
+        store, split, None, training=FAST, grid=grid, source="random", random_seed=4
+    )
+    random_b, _, _ = experiment.convnet_svm_run(
+        store, split, None, training=FAST, grid=grid, source="random", random_seed=4
+    )
+    assert random_a["model"] == "convnet_svm_random" and random_a["n_features"] == 5 * 32
+    assert random_a["accuracy"] == random_b["accuracy"]  # seeded weights
+    # a checkpoint trained on other labels: fine for transfer, rejected in-domain
+    ckpt = torch.load(trained_convnet, weights_only=True)
+    ckpt["label_names"] = [f"source_{name}" for name in ckpt["label_names"]]
+    source_task = tmp_path / "source_task.pt"
+    torch.save(ckpt, source_task)
+    transfer, _, _ = experiment.convnet_svm_run(
+        store, split, source_task, training=FAST, grid=grid, source="transfer"
+    )
+    assert transfer["model"] == "convnet_svm_transfer" and transfer["n_features"] == 5 * 4
+    with pytest.raises(MotivicError, match="trained on labels"):
+        experiment.convnet_svm_run(store, split, source_task, training=FAST, grid=grid)
+    ckpt["feature_params"] = {**ckpt["feature_params"], "n_mels": 999}
+    torch.save(ckpt, tmp_path / "other_features.pt")
+    with pytest.raises(MotivicError, match="n_mels"):
+        experiment.convnet_svm_run(
+            store, split, tmp_path / "other_features.pt", training=FAST, source="transfer"
+        )
+    with pytest.raises(MotivicError, match=r"nowhere\.pt.*does not exist"):
+        experiment.convnet_svm_run(
+            store, split, tmp_path / "nowhere.pt", training=FAST, source="transfer"
+        )
+    with pytest.raises(MotivicError, match="source='imagenet'"):
+        experiment.convnet_svm_run(store, split, None, training=FAST, source="imagenet")
