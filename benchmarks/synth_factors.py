@@ -48,8 +48,14 @@ FACTORS = {
     "all but near_edges": {"whole_tones": True, "vibrato_cents": 60.0, "tempo_jitter": 0.2},
     "all": {"whole_tones": True, "vibrato_cents": 60.0, "tempo_jitter": 0.2, "near_edges": True},
 }
-CORPUS = dict(n_classes=2, recordings_per_class=4, motifs_per_class=2, motifs_per_recording=2,
-              min_duration_s=15.0, max_duration_s=20.0)
+CORPUS = {
+    "n_classes": 2,
+    "recordings_per_class": 4,
+    "motifs_per_class": 2,
+    "motifs_per_recording": 2,
+    "min_duration_s": 15.0,
+    "max_duration_s": 20.0,
+}
 
 
 def corpus_tracks(config: dict, hard: dict, out: Path, *, melodia: bool):
@@ -65,11 +71,16 @@ def corpus_tracks(config: dict, hard: dict, out: Path, *, melodia: bool):
             y = load_audio(out / "audio" / f"{rid}.wav", sr=sr)
             est[rid] = pitch.extract_pitch(y, sr=sr, **pitch_cfg)
     planted = pd.concat(
-        [synth.load_planted(out / "motifs" / f"{r}.tsv").assign(recording=r) for r in meta["recording"]],
+        [
+            synth.load_planted(out / "motifs" / f"{r}.tsv").assign(recording=r)
+            for r in meta["recording"]
+        ],
         ignore_index=True,
     )
-    return {"truth": truth, **({"melodia": est} if melodia else {})}, planted, dict(
-        zip(meta["recording"], meta["label"])
+    return (
+        {"truth": truth, **({"melodia": est} if melodia else {})},
+        planted,
+        dict(zip(meta["recording"], meta["label"])),
     )
 
 
@@ -83,8 +94,12 @@ def score(tracks, planted, labels, *, contour_cfg, mining_cfg) -> dict:
         voiced_s += float(tr.voiced.sum() * (tr.times_s[1] - tr.times_s[0]))
     dictionary, occ = mining.build_dictionary(per_recording, labels)
     q = motif_quality(planted, occ, labels).set_index("label").loc["ALL"]
-    return {"recall": q["recall"], "precision": q["precision"], "n_motifs": len(dictionary),
-            "tokens_per_voiced_s": n_tokens / voiced_s}
+    return {
+        "recall": q["recall"],
+        "precision": q["precision"],
+        "n_motifs": len(dictionary),
+        "tokens_per_voiced_s": n_tokens / voiced_s,
+    }
 
 
 def main(argv=None) -> None:
@@ -101,16 +116,26 @@ def main(argv=None) -> None:
     for name, hard in FACTORS.items():
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as scratch:
-            sources, planted, labels = corpus_tracks(config, hard, Path(scratch), melodia=not args.no_melodia)
+            sources, planted, labels = corpus_tracks(
+                config, hard, Path(scratch), melodia=not args.no_melodia
+            )
         for source, tracks in sources.items():
             for mode in contour.MODE_PRESETS:
                 cfg = contour.mode_options(config["contour"], mode)
-                rows.append({"factor": name, "f0": source, "contour": mode,
-                             **score(tracks, planted, labels, contour_cfg=cfg, mining_cfg=mining_cfg)})
+                rows.append(
+                    {
+                        "factor": name,
+                        "f0": source,
+                        "contour": mode,
+                        **score(tracks, planted, labels, contour_cfg=cfg, mining_cfg=mining_cfg),
+                    }
+                )
                 logger.info("%s", rows[-1])
         logger.info("%s: %.0f s", name, time.perf_counter() - t0)
     table = pd.DataFrame(rows)
-    print(f"{len(labels)} recordings per corpus, {len(planted)} planted occurrences (last corpus)\n")
+    print(
+        f"{len(labels)} recordings per corpus, {len(planted)} planted occurrences (last corpus)\n"
+    )
     cols = list(table.columns)
     print("| " + " | ".join(cols) + " |\n|" + "|".join("---" for _ in cols) + "|")
     for r in table.itertuples(index=False):

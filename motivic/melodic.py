@@ -127,10 +127,12 @@ def summary_total(rows: pd.DataFrame) -> pd.DataFrame:
                 "n_motifs": g["n_motifs"].sum(),
                 "n_occurrences": n_occ,
                 "length_mean": (g["length_mean"].fillna(0) * w_len).sum() / w_len.sum()
-                if w_len.sum() else np.nan,
+                if w_len.sum()
+                else np.nan,
                 "length_max": g["length_max"].max(),
                 "occurrence_s_mean": (g["occurrence_s_mean"].fillna(0) * w_occ).sum() / n_occ
-                if n_occ else np.nan,
+                if n_occ
+                else np.nan,
                 "occurrence_s_median": np.nan,
                 "n_occurrences_kept": g["n_occurrences_kept"].sum(),
                 "share_kept": g["n_occurrences_kept"].sum() / n_occ if n_occ else np.nan,

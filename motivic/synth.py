@@ -92,13 +92,13 @@ from .io import atomic_path
 
 __all__ = [
     "MOTIF_INTERVALS_CENTS",
+    "NEAR_EDGE_INTERVALS_CENTS",
+    "HardFactors",
     "Motif",
     "PlantedMotif",
     "SynthRecording",
     "Voice",
     "load_planted",
-    "HardFactors",
-    "NEAR_EDGE_INTERVALS_CENTS",
     "make_corpus",
     "make_motifs",
     "make_voice",

@@ -24,8 +24,13 @@ for path in snakemake.input.pitch:  # one per valid recording, named after it
         rows.append({"recording": Path(path).stem, "mode": mode, **row})
         log.info(
             "%s (%s): %.1f tokens per voiced s, %d motifs, %d occurrences, %d >= %.2f s",
-            Path(path).stem, mode, row["tokens_per_voiced_s"], row["n_motifs"],
-            row["n_occurrences"], row["n_occurrences_kept"], snakemake.params.min_duration_s,
+            Path(path).stem,
+            mode,
+            row["tokens_per_voiced_s"],
+            row["n_motifs"],
+            row["n_occurrences"],
+            row["n_occurrences_kept"],
+            snakemake.params.min_duration_s,
         )
 table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 table = pd.concat([table, summary_total(table)], ignore_index=True)

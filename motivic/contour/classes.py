@@ -15,6 +15,7 @@ Two readings of the classes exist (see ``docs/method.md``):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -26,7 +27,6 @@ __all__ = ["SIGNS", "TIES", "IntervalClasses", "hz_to_cents", "interval_class"]
 
 SIGNS = ("up", "down")
 TIES = ("lower", "upper", "inner")
-
 
 
 def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
@@ -101,7 +101,7 @@ class IntervalClasses:
         if not edges:
             raise MotivicError("class_edges must hold at least one edge (two classes)")
         if not all(math.isfinite(e) and e > 0 for e in edges) or any(
-            b <= a for a, b in zip(edges, edges[1:])
+            b <= a for a, b in itertools.pairwise(edges)
         ):
             raise MotivicError(
                 f"class_edges={list(self.edges)} must be finite, positive and strictly increasing"

@@ -152,8 +152,13 @@ def agreement_table(clips: pd.DataFrame, *, seed: int) -> pd.DataFrame:
         raise MotivicError(f"agreement_table: clips lack columns {missing}")
     n = len(clips)
     if n < 2:
-        raise MotivicError(f"agreement_table: need at least two clips for the shuffled baseline, got {n}")
-    published = [parse_contour_pattern(p, source=str(path)) for p, path in zip(clips["published"], clips["path"])]
+        raise MotivicError(
+            f"agreement_table: need at least two clips for the shuffled baseline, got {n}"
+        )
+    published = [
+        parse_contour_pattern(p, source=str(path))
+        for p, path in zip(clips["published"], clips["path"])
+    ]
     tokens = [tuple(int(t) for t in seq) for seq in clips["tokens"]]
     rng = np.random.default_rng(seed)
     other = (np.arange(n) + rng.integers(1, n, size=n)) % n  # never the clip itself
@@ -177,10 +182,18 @@ def agreement_table(clips: pd.DataFrame, *, seed: int) -> pd.DataFrame:
         "published": "",
         "tokens": "",
         "n_clips": n,
-        **{c: rows[c].mean() for c in ("n_published", "n_tokens", "exact", "lcs_own", "lcs_shuffled")},
+        **{
+            c: rows[c].mean()
+            for c in ("n_published", "n_tokens", "exact", "lcs_own", "lcs_shuffled")
+        },
     }
     logger.info(
         "clip patterns: %d clips, exact %.3f, lcs own %.2f vs shuffled %.2f, tokens %.2f vs %.2f",
-        n, total["exact"], total["lcs_own"], total["lcs_shuffled"], total["n_tokens"], total["n_published"],
+        n,
+        total["exact"],
+        total["lcs_own"],
+        total["lcs_shuffled"],
+        total["n_tokens"],
+        total["n_published"],
     )
     return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)[CLIP_PATTERN_COLUMNS]

@@ -170,7 +170,9 @@ def _row_classes(path, df: pd.DataFrame, row: int, epsilon: float) -> IntervalCl
             edges=tuple(float(e) for e in str(edges).split(",")), ties=str(ties), sign=str(sign)
         )
     except (ValueError, MotivicError) as e:
-        raise MotivicError(f"phrases file {path}: bad class columns in row {row + 2} ({e})") from None
+        raise MotivicError(
+            f"phrases file {path}: bad class columns in row {row + 2} ({e})"
+        ) from None
 
 
 def _check_phrase_table(path, df, ids, values) -> None:

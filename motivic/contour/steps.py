@@ -186,7 +186,6 @@ def step_approximation(
     return list(zip(starts.tolist(), ends.tolist(), levels.tolist()))
 
 
-
 def range_bounded_steps(cents, *, margin_cents: float = 66.0) -> list[tuple[int, int, float]]:
     """Greedy range-bounded segmentation, the reading of the authors' released code.
 

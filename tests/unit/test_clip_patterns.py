@@ -112,7 +112,13 @@ def test_clip_tokens_concatenate_every_phrase():
     f0 = np.where(np.isfinite(cents), 55.0 * 2 ** (cents / 1200), 0.0)
     t = np.arange(cents.size) * hop
     assert clip_tokens(t, f0, min_phrase_tokens=5) == (2, -2)  # two 1-token phrases kept
-    authors = dict(method="authors", class_edges=[70.0, 112.0], n_classes=3, ties="inner", sign="down")
+    authors = {
+        "method": "authors",
+        "class_edges": [70.0, 112.0],
+        "n_classes": 3,
+        "ties": "inner",
+        "sign": "down",
+    }
     assert clip_tokens(t, f0, **authors) == (-2, 2)
 
 
@@ -138,7 +144,13 @@ def sample_tracks():
         ("paper", {}, {1, 2, 3, 4}),
         (
             "authors",
-            dict(method="authors", class_edges=[70.0, 112.0], n_classes=3, ties="inner", sign="down"),
+            {
+                "method": "authors",
+                "class_edges": [70.0, 112.0],
+                "n_classes": 3,
+                "ties": "inner",
+                "sign": "down",
+            },
             {1, 2, 3},
         ),
     ],
@@ -147,8 +159,14 @@ def test_agreement_on_sample_clips(sample_tracks, mode, options, sizes):
     clips, tracks = sample_tracks
     tokens = [clip_tokens(t, f0, **options) for t, f0 in tracks]
     table = agreement_table(
-        pd.DataFrame({"clip": clips["clip"], "path": clips["path"], "published": clips["pattern"],
-                      "tokens": tokens}),
+        pd.DataFrame(
+            {
+                "clip": clips["clip"],
+                "path": clips["path"],
+                "published": clips["pattern"],
+                "tokens": tokens,
+            }
+        ),
         seed=17,
     )
     assert len(table) == len(clips) + 1 and table["clip"].iloc[-1] == "ALL"
@@ -161,10 +179,21 @@ def test_agreement_on_sample_clips(sample_tracks, mode, options, sizes):
 
 def test_authors_reading_agrees_better_on_sample_clips(sample_tracks):
     clips, tracks = sample_tracks
-    authors = dict(method="authors", class_edges=[70.0, 112.0], n_classes=3, ties="inner", sign="down")
+    authors = {
+        "method": "authors",
+        "class_edges": [70.0, 112.0],
+        "n_classes": 3,
+        "ties": "inner",
+        "sign": "down",
+    }
     published = [parse_contour_pattern(p) for p in clips["pattern"]]
-    paper = np.mean([longest_common_run(clip_tokens(t, f), p) for (t, f), p in zip(tracks, published)])
+    paper = np.mean(
+        [longest_common_run(clip_tokens(t, f), p) for (t, f), p in zip(tracks, published)]
+    )
     theirs = np.mean(
-        [longest_common_run(clip_tokens(t, f, **authors), p) for (t, f), p in zip(tracks, published)]
+        [
+            longest_common_run(clip_tokens(t, f, **authors), p)
+            for (t, f), p in zip(tracks, published)
+        ]
     )
     assert theirs > paper

@@ -21,7 +21,13 @@ from motivic.errors import MotivicError
 
 HOP_S = 0.01
 REF_HZ = 55.0
-AUTHORS = dict(method="authors", class_edges=[70.0, 112.0], n_classes=3, ties="inner", sign="down")
+AUTHORS = {
+    "method": "authors",
+    "class_edges": [70.0, 112.0],
+    "n_classes": 3,
+    "ties": "inner",
+    "sign": "down",
+}
 
 
 def _track(cents):
@@ -72,11 +78,11 @@ def test_interval_class_ties_and_sign_options():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(class_edges=[70.0]), "n_classes - 1"),
-        (dict(class_edges=[112.0, 70.0], n_classes=3), "increasing"),
-        (dict(n_classes=1), "n_classes"),
-        (dict(ties="middle"), "ties"),
-        (dict(sign="+"), "sign"),
+        ({"class_edges": [70.0]}, "n_classes - 1"),
+        ({"class_edges": [112.0, 70.0], "n_classes": 3}, "increasing"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"ties": "middle"}, "ties"),
+        ({"sign": "+"}, "sign"),
     ],
 )
 def test_interval_classes_reject_bad_options(kwargs, match):

@@ -15,7 +15,7 @@ from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total
 
 ROOT = Path(__file__).resolve().parents[2]
 HOP_S = 0.01
-MINING = dict(min_support=3, min_length=5, min_gap=0, max_gap=0)
+MINING = {"min_support": 3, "min_length": 5, "min_gap": 0, "max_gap": 0}
 
 
 def _song(motif_cents, *, repeats=3, note_frames=20, gap_frames=30):
@@ -70,12 +70,34 @@ def test_occurrence_support_finds_a_motif_repeated_inside_one_phrase():
 def test_summary_total_pools_the_recordings():
     rows = pd.DataFrame(
         [
-            {"recording": "a", "mode": "paper", "duration_s": 10.0, "voiced_s": 8.0, "n_phrases": 2,
-             "n_tokens": 40, "n_motifs": 2, "n_occurrences": 6, "length_mean": 5.0, "length_max": 5,
-             "occurrence_s_mean": 0.4, "n_occurrences_kept": 0},
-            {"recording": "b", "mode": "paper", "duration_s": 30.0, "voiced_s": 12.0, "n_phrases": 3,
-             "n_tokens": 60, "n_motifs": 0, "n_occurrences": 0, "length_mean": np.nan,
-             "length_max": np.nan, "occurrence_s_mean": np.nan, "n_occurrences_kept": 0},
+            {
+                "recording": "a",
+                "mode": "paper",
+                "duration_s": 10.0,
+                "voiced_s": 8.0,
+                "n_phrases": 2,
+                "n_tokens": 40,
+                "n_motifs": 2,
+                "n_occurrences": 6,
+                "length_mean": 5.0,
+                "length_max": 5,
+                "occurrence_s_mean": 0.4,
+                "n_occurrences_kept": 0,
+            },
+            {
+                "recording": "b",
+                "mode": "paper",
+                "duration_s": 30.0,
+                "voiced_s": 12.0,
+                "n_phrases": 3,
+                "n_tokens": 60,
+                "n_motifs": 0,
+                "n_occurrences": 0,
+                "length_mean": np.nan,
+                "length_max": np.nan,
+                "occurrence_s_mean": np.nan,
+                "n_occurrences_kept": 0,
+            },
         ]
     )
     (total,) = summary_total(rows).to_dict("records")
@@ -85,8 +107,11 @@ def test_summary_total_pools_the_recordings():
 
 
 def test_presets_are_the_shipped_configurations():
-    shipped = (("paper", "config.yaml"), ("authors", "config/authors.yaml"),
-               ("authors", "config/real-singing.yaml"))
+    shipped = (
+        ("paper", "config.yaml"),
+        ("authors", "config/authors.yaml"),
+        ("authors", "config/real-singing.yaml"),
+    )
     for mode, path in shipped:
         contour = load_config(ROOT / path)["contour"]
         assert mode_options(contour, mode) == contour, path

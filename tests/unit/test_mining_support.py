@@ -58,7 +58,9 @@ def test_occurrence_support_matches_reference(sequences, min_support, min_length
 def test_occurrence_support_counts_repeats_in_one_phrase():
     one_song = [[1, -1, 2, 5, 1, -1, 2, 6, 1, -1, 2]]  # one phrase, the motif three times
     by_phrase = mine_closed_patterns(one_song, min_support=3, min_length=3)
-    by_occurrence = mine_closed_patterns(one_song, min_support=3, min_length=3, support="occurrences")
+    by_occurrence = mine_closed_patterns(
+        one_song, min_support=3, min_length=3, support="occurrences"
+    )
     assert by_phrase == []
     assert [(p.tokens, p.support) for p in by_occurrence] == [((1, -1, 2), 3)]
 
@@ -78,6 +80,8 @@ def test_occurrence_support_needs_contiguous_motifs():
 def test_occurrence_support_matches_reference_with_a_large_alphabet(sequences, min_support):
     # 70 more distinct tokens: the backward checks take the sort-based path (> 63 tokens)
     sequences = [*sequences, list(range(100, 170))]
-    got = mine_closed_patterns(sequences, min_support=min_support, min_length=1, support="occurrences")
+    got = mine_closed_patterns(
+        sequences, min_support=min_support, min_length=1, support="occurrences"
+    )
     want = _reference_closed_by_occurrences(sequences, min_support, 1)
     assert {p.tokens: p.support for p in got} == {k: v[0] for k, v in want.items()}

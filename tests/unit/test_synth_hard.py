@@ -13,8 +13,15 @@ from motivic.synth import NEAR_EDGE_INTERVALS_CENTS, HardFactors, make_motifs, s
 def _recording(hard=None, **kwargs):
     motifs = make_motifs(seed=7, n_classes=2, motifs_per_class=1)["style1"]
     return synth_recording(
-        seed=5, label="style1", singer="singer01", motifs=motifs, duration_s=8.0, sr=16000,
-        noise=False, hard=hard, **kwargs,
+        seed=5,
+        label="style1",
+        singer="singer01",
+        motifs=motifs,
+        duration_s=8.0,
+        sr=16000,
+        noise=False,
+        hard=hard,
+        **kwargs,
     )
 
 
@@ -30,13 +37,16 @@ def test_all_factors_off_is_the_default_corpus():
 def test_whole_tones_and_near_edges_change_the_intervals():
     default = make_motifs(seed=7, n_classes=4, motifs_per_class=3)
     whole = make_motifs(seed=7, n_classes=4, motifs_per_class=3, hard={"whole_tones": True})
-    sizes = lambda vocab: {abs(d) for ms in vocab.values() for m in ms for d in m.intervals_cents}  # noqa: E731
+    sizes = lambda vocab: {abs(d) for ms in vocab.values() for m in ms for d in m.intervals_cents}
     assert 200 not in sizes(default) and 200 in sizes(whole)
     edges = make_motifs(seed=7, n_classes=4, motifs_per_class=3, hard={"near_edges": True})
     assert sizes(edges) <= set(NEAR_EDGE_INTERVALS_CENTS)
     # the nominal tokens follow the paper's classes: 61 -> 1, 71 -> 2, 193 -> 3, 203 -> 4
     for m in (m for ms in edges.values() for m in ms):
-        want = [int(np.sign(d)) * (1 + sum(abs(d) > e for e in (66, 132, 198))) for d in m.intervals_cents]
+        want = [
+            int(np.sign(d)) * (1 + sum(abs(d) > e for e in (66, 132, 198)))
+            for d in m.intervals_cents
+        ]
         assert list(m.tokens) == want
 
 
@@ -70,7 +80,11 @@ def test_tempo_jitter_moves_the_motif_notes():
 
 @pytest.mark.parametrize(
     "options, match",
-    [({"tempo": 1}, "unknown"), ({"tempo_jitter": 0.7}, "tempo_jitter"), ({"vibrato_cents": -1}, "vibrato")],
+    [
+        ({"tempo": 1}, "unknown"),
+        ({"tempo_jitter": 0.7}, "tempo_jitter"),
+        ({"vibrato_cents": -1}, "vibrato"),
+    ],
 )
 def test_hard_factors_reject_bad_options(options, match):
     with pytest.raises(MotivicError, match=match):

@@ -25,12 +25,17 @@ def test_clip_patterns_rule_writes_one_row_per_clip_and_a_total(tmp_path):
     metadata.to_csv(tmp_path / "clips" / "metadata.csv", index=False)
     config = yaml.safe_load((ROOT / "config/authors.yaml").read_text())
     flamenco = yaml.safe_load((ROOT / "config/flamenco.yaml").read_text())
-    config["corpus"] = {**flamenco["corpus"], "audio_root": str(tmp_path / "clips"),
-                        "metadata": str(tmp_path / "clips" / "metadata.csv")}
+    config["corpus"] = {
+        **flamenco["corpus"],
+        "audio_root": str(tmp_path / "clips"),
+        "metadata": str(tmp_path / "clips" / "metadata.csv"),
+    }
     config["datasets"] = ["motivic"]
     write_config(tmp_path, config)
     snakemake(tmp_path, "--cores", "1", "results/eval/clip_patterns.tsv")
-    table = pd.read_csv(tmp_path / "results/eval/clip_patterns.tsv", sep="\t", dtype={"tokens": str})
+    table = pd.read_csv(
+        tmp_path / "results/eval/clip_patterns.tsv", sep="\t", dtype={"tokens": str}
+    )
     assert len(table) == len(metadata) + 1
     assert sorted(table["path"].iloc[:-1]) == sorted(metadata["path"])  # relative paths
     assert table["published"].iloc[:-1].tolist() == [
