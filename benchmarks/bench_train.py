@@ -21,9 +21,11 @@ Protocol
   + channels-last for conv models, the setting a GPU run should use. Batch size 20 (the paper's).
 - **Timing**: each configuration runs in its own fresh process (so its peak RSS is its own and
   its workers start cold). Full mode: one warm-up epoch, then one timed epoch. ``--small`` (or
-  ``--batches K``): ``--warmup`` batches, then ``K`` timed batches, drawn in the shuffled batch
-  order of the real sampler (an unbiased sample of the epoch's batches); the epoch time is then
-  ``10,640 / (samples/s)``, marked "extrapolated". CUDA is synchronised at both ends.
+  ``--batches K``): the ``--warmup`` longest batches of the real sampler's epoch, untimed, then
+  ``K`` of its batches at evenly spaced quantiles of the batch length
+  (:func:`stratified_batches`: with bucketing, batch costs vary with their crop length, so a few
+  consecutive batches would be a noisy sample); the epoch time is then ``10,640 / (samples/s)``,
+  marked "extrapolated". CUDA is synchronised at both ends of the timed window.
   ``--repeats R`` runs the whole grid R times, interleaved, and reports the median.
 - **Ratios** are against the baseline of the same model measured in the same invocation.
 - **Peak memory**: the process's peak RSS on CPU (main process; workers not included),
@@ -180,6 +182,41 @@ def _model_options(name: str) -> dict:
     return {k: v for k, v in options.items() if k not in ("features", "pretrained", "init_from")}
 
 
+class _FixedBatches:
+    """Batch sampler yielding a fixed list of ``(epoch, position)`` batches."""
+
+    def __init__(self, batches: list[list]):
+        self._batches = batches
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+    def __iter__(self):
+        return iter(self._batches)
+
+
+def stratified_batches(sampler, epoch: int, warmup: int, k: int) -> list[list]:
+    """``warmup`` + ``k`` batches of the sampler's epoch: ``k`` spread evenly over the batch lengths.
+
+    With length bucketing the batches of an epoch differ a lot in cost (a batch is cropped to its
+    longest item), so a few consecutive batches are a noisy sample of the epoch; batches at evenly
+    spaced quantiles of the crop length (``np.linspace`` over the length-sorted list) are an even
+    sample of it. The warm-up batches are the longest ones, so that every later shape has been
+    allocated once. With fixed padding every batch costs the same and this is just ``warmup + k``
+    batches of the epoch.
+    """
+    sampler.set_epoch(epoch)
+    batches = sampler.batches()
+    lengths = np.array([sampler.valid_frames[b].max() for b in batches])
+    order = np.argsort(lengths, kind="stable")
+    if warmup + k > len(batches):
+        raise RuntimeError(f"the store has {len(batches)} batches; --warmup + --batches is too many")
+    warm = [int(i) for i in order[::-1][:warmup]]
+    rest = [int(i) for i in order if int(i) not in warm]
+    timed = [rest[int(j)] for j in np.linspace(0, len(rest) - 1, k).round()]
+    return [[(epoch, int(p)) for p in batches[i]] for i in warm + timed]
+
+
 class _Timed:
     """Wraps a loader: yields ``warmup`` untimed batches, then times the next ``batches`` ones."""
 
@@ -263,7 +300,16 @@ def run_one(spec: dict) -> dict:
         loader.batch_sampler.set_epoch(2)
         timed = _Timed(loader, warmup=0, batches=0, sync=sync, sampler=sampler)
     else:
-        loader.batch_sampler.set_epoch(1)
+        chosen = stratified_batches(loader.batch_sampler, 1, spec["warmup"], spec["batches"])
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_sampler=_FixedBatches(chosen),
+            collate_fn=loader.collate_fn,
+            num_workers=loader.num_workers,
+            pin_memory=loader.pin_memory,
+            worker_init_fn=loader.worker_init_fn,
+            generator=loader.generator,
+        )
         timed = _Timed(
             loader, warmup=spec["warmup"], batches=spec["batches"], sync=sync, sampler=sampler
         )
@@ -408,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
     device = "cuda" if cuda else "cpu"
     n = args.n or (640 if args.small else PAPER_MOTIFS)
-    batches = args.batches if args.batches is not None else (2 if args.small else 0)
+    batches = args.batches if args.batches is not None else (3 if args.small else 0)
     threads = args.threads or accel.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store or Path(tmp) / "paper_sized.h5"
