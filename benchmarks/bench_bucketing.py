@@ -9,7 +9,7 @@ ways on the same store and split, and reports the mean epoch time, the speed-up 
 measured in the same process, one after the other) and the test accuracy of each.
 
 Store: ``--store`` and ``--split`` (e.g. ``results/features/logmel128/motivic.h5`` and
-``results/splits/motivic/random.tsv`` of a finished demo run), or, by default, a store built here
+``results/splits/motivic/random/0.tsv`` of a finished demo run), or, by default, a store built here
 from the demo corpus: ``motivic.synth.make_corpus`` with the default config's settings, its planted
 motif occurrences (>= 0.5 s) as segments, ``motivic.features.build_store`` with the paper's
 ``logmel128`` parameters and ``motivic.segments.assign_splits`` (random, 60/20/20).
