@@ -25,7 +25,7 @@ N_MELS, N_FRAMES, N_CLASSES = 8, 24, 3
 
 
 class TinyConvNet(nn.Module):
-    """conv → BN → ReLU → mean over time → linear; records its conv output's dtype and layout."""
+    """conv → BN → ReLU → mean over time → linear; records its conv output's dtype, layout."""
 
     def __init__(self, n_classes: int = N_CLASSES, channels: int = 4):
         super().__init__()

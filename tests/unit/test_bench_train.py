@@ -10,7 +10,8 @@ import numpy as np
 from motivic.datasets import LengthBucketSampler
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("bench_train", ROOT / "benchmarks" / "bench_train.py")
+_path = ROOT / "benchmarks" / "bench_train.py"
+_spec = importlib.util.spec_from_file_location("bench_train", _path)
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
