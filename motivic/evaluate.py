@@ -212,7 +212,9 @@ def classification_metrics(y_true: np.ndarray, probs: np.ndarray, *, n_classes: 
         "auc_classes": int(auc_classes),
         "precision": macro_p,
         "recall": macro_r,
-        "f1_paper": float(2 * macro_p * macro_r / (macro_p + macro_r)) if macro_p + macro_r else 0.0,
+        "f1_paper": float(2 * macro_p * macro_r / (macro_p + macro_r))
+        if macro_p + macro_r
+        else 0.0,
         "f1_macro": f1_macro,
         "f1": f1_macro,
         "recall_per_class": [float(r) if a else float("nan") for r, a in zip(recall, in_truth)],
@@ -439,7 +441,9 @@ def paired_recording_bootstrap(
     nan = float("nan")
     if shared.size == 0:
         keys = ("accuracy", "balanced_accuracy")
-        out = {f"{k}_{s}": nan for k in keys for s in ("a", "b", "diff", "diff_ci_low", "diff_ci_high")}
+        out = {
+            f"{k}_{s}": nan for k in keys for s in ("a", "b", "diff", "diff_ci_low", "diff_ci_high")
+        }
         return {**out, "p_not_greater": nan, "n_recordings": 0, "n_a": 0, "n_b": 0}
     counts = {}
     for name, (ids, n, hit) in y.items():

@@ -81,7 +81,9 @@ class RunResult:
 def _label_names(runs: Sequence[RunResult]) -> list[str]:
     names: list[str] = []
     for run in runs:
-        for name in run.metrics.get("labels") or sorted(run.predictions["label"].astype(str).unique()):
+        for name in run.metrics.get("labels") or sorted(
+            run.predictions["label"].astype(str).unique()
+        ):
             if name not in names:
                 names.append(str(name))
     return sorted(names)
@@ -98,7 +100,10 @@ def _pooled(runs: Sequence[RunResult], names: list[str]):
     index = {n: i for i, n in enumerate(names)}
     y_true = pred["label"].astype(str).map(index).to_numpy(dtype=np.int64)
     probs = np.column_stack(
-        [pred[f"p_{n}"].to_numpy(dtype=float) if f"p_{n}" in pred else np.zeros(len(pred)) for n in names]
+        [
+            pred[f"p_{n}"].to_numpy(dtype=float) if f"p_{n}" in pred else np.zeros(len(pred))
+            for n in names
+        ]
     )
     return pred, y_true, np.nan_to_num(probs, nan=0.0)
 
@@ -109,7 +114,9 @@ def _cell_row(
     names = _label_names(runs)
     pred, y_true, probs = _pooled(runs, names)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # undefined per-class AUCs and mixed recordings: counted below
+        warnings.simplefilter(
+            "ignore"
+        )  # undefined per-class AUCs and mixed recordings: counted below
         pooled = classification_metrics(y_true, probs, n_classes=len(names))
         votes = recording_vote(
             y_true, probs, (pred["recording"].astype(str) + "|" + pred["_run"]).to_numpy()
@@ -137,7 +144,7 @@ def _cell_row(
         auc_classes=pooled["auc_classes"],
         n_classes=len(names),
         n_test_segments=int(pred["segment_id"].nunique()),
-        n_predictions=int(len(pred)),
+        n_predictions=len(pred),
         n_test_recordings=int(pred["recording"].nunique()),
         n_folds=int(per_run["fold"].nunique()),
         n_seeds=int(per_run["seed"].nunique()),
@@ -207,7 +214,9 @@ def pool_cells(
         members = by_cell[cell]
         seen = [(str(r.metrics["fold"]), str(r.metrics["seed"])) for r in members]
         if len(set(seen)) < len(seen):
-            raise MotivicError(f"cell {dict(zip(keys, cell))} has two runs with the same fold and seed")
+            raise MotivicError(
+                f"cell {dict(zip(keys, cell))} has two runs with the same fold and seed"
+            )
         ident = dict(zip(keys, cell))
         row, cls, conf = _cell_row(
             members, n_boot=n_boot, confidence=confidence, rng=np.random.default_rng([seed, i])
@@ -293,11 +302,18 @@ def _with_ci(row, metric: str) -> str:
 def _with_std(row, metric: str) -> str:
     std = row.get(f"{metric}_runs_std")
     text = _num(row.get(f"{metric}_runs"))
-    return text if std is None or (isinstance(std, float) and math.isnan(std)) else f"{text} ± {_num(std)}"
+    return (
+        text
+        if std is None or (isinstance(std, float) and math.isnan(std))
+        else f"{text} ± {_num(std)}"
+    )
 
 
 def _markdown(header: list[str], lines: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(":---" if i < 2 else "---:" for i in range(len(header))) + " |"]
+    out = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join(":---" if i < 2 else "---:" for i in range(len(header))) + " |",
+    ]
     out += ["| " + " | ".join(cells) + " |" for cells in lines]
     return "\n".join(out) + "\n"
 
@@ -375,10 +391,14 @@ def format_comparison(table: pd.DataFrame, *, confidence: float = 0.95) -> str:
             str(row["split"]),
             _num(row["accuracy_motivic"]),
             _num(row["accuracy_nonmotivic"]),
-            f"{_num(row['accuracy_diff'])} [{_num(row['accuracy_diff_ci_low'], 2)}, "
-            f"{_num(row['accuracy_diff_ci_high'], 2)}]",
-            f"{_num(row['balanced_accuracy_diff'])} [{_num(row['balanced_accuracy_diff_ci_low'], 2)}, "
-            f"{_num(row['balanced_accuracy_diff_ci_high'], 2)}]",
+            (
+                f"{_num(row['accuracy_diff'])} [{_num(row['accuracy_diff_ci_low'], 2)}, "
+                f"{_num(row['accuracy_diff_ci_high'], 2)}]"
+            ),
+            (
+                f"{_num(row['balanced_accuracy_diff'])} [{_num(row['balanced_accuracy_diff_ci_low'], 2)}, "
+                f"{_num(row['balanced_accuracy_diff_ci_high'], 2)}]"
+            ),
             _num(row["p_not_greater"], 3),
             str(int(row["n_recordings"])),
         ]

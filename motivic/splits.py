@@ -70,7 +70,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SPLIT_NAMES = ("train", "val", "test")
-EXCLUDED = "excluded"  # split value of segments whose label cannot be split (small_labels="exclude")
+EXCLUDED = (
+    "excluded"  # split value of segments whose label cannot be split (small_labels="exclude")
+)
 STRATEGIES = ("random", "group", "group_kfold", "logo")
 HOLDOUT_STRATEGIES = ("random", "group")
 _FOLD_PREFIX = "fold_"
@@ -260,7 +262,11 @@ def _sat_out(
     for label, n in per_label.sort_index().items():
         if n >= need:
             continue
-        parts = "test, validation and training" if strategy in HOLDOUT_STRATEGIES else "test and training"
+        parts = (
+            "test, validation and training"
+            if strategy in HOLDOUT_STRATEGIES
+            else "test and training"
+        )
         reason = (
             f"{n} {what}(s), fewer than the {need} that strategy {strategy!r} needs "
             f"(one each for {parts})"
@@ -378,7 +384,9 @@ class FoldPlan:
     def fold(self, k: int) -> pd.Series:
         """Parts of fold ``k`` (train/val/test/excluded), indexed like the segments."""
         if not 0 <= k < self.n_folds:
-            raise MotivicError(f"fold {k} does not exist; strategy {self.strategy} has {self.n_folds}")
+            raise MotivicError(
+                f"fold {k} does not exist; strategy {self.strategy} has {self.n_folds}"
+            )
         return self.assignments[f"{_FOLD_PREFIX}{k}"].rename("split")
 
 
@@ -494,7 +502,8 @@ def _kfold_tests(
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
         logger.info(
             "group_kfold: label(s) %s occur in fewer than %d groups; folds are not stratified",
-            sorted(per_label.index[per_label < k]), k,
+            sorted(per_label.index[per_label < k]),
+            k,
         )
     dummy = np.zeros((len(keys), 1))
     tests = [
@@ -613,8 +622,11 @@ def make_folds(
     assignments = pd.DataFrame(columns, index=segments.index)
     logger.info(
         "split %s (%s, grouped by %s): %d fold(s)%s",
-        strategy, method, "overlap cluster" if strategy == "random" else group_column,
-        len(columns), f"; labels sitting out: {sorted(sat_out)}" if sat_out else "",
+        strategy,
+        method,
+        "overlap cluster" if strategy == "random" else group_column,
+        len(columns),
+        f"; labels sitting out: {sorted(sat_out)}" if sat_out else "",
     )
     return FoldPlan(strategy, method, assignments, tests, sat_out)
 

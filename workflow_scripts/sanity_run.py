@@ -22,7 +22,11 @@ else:
         seed=mfcc.get("seed", 0) + int(w.seed),
     )
 write_scored_run(
-    snakemake, log, metrics, predictions, matrix,
+    snakemake,
+    log,
+    metrics,
+    predictions,
+    matrix,
     augment="none",
     seed=snakemake.params.seed,
     title=f"{w.sanity} · {w.dataset} · {w.split} · fold {w.fold}",

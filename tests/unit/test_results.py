@@ -121,7 +121,9 @@ def test_motivic_vs_control_pairs_on_shared_recordings():
     truth = ["a", "b"] * 15
     good = _predictions(recs, truth, truth)  # motivic: all right
     wrong = ["b" if t == "a" else "a" for t in truth]
-    half = _predictions(recs, truth, [w if i % 2 else t for i, (t, w) in enumerate(zip(truth, wrong))])
+    half = _predictions(
+        recs, truth, [w if i % 2 else t for i, (t, w) in enumerate(zip(truth, wrong))]
+    )
     extra = _predictions(["only_control"] * 4, ["a"] * 4, ["a"] * 4, prefix="x")
     runs = [
         _run("m", "motivic", "random", 0, 0, good),

@@ -37,7 +37,7 @@ def _overlaps(a_start, a_end, b_start, b_end) -> bool:
 
 def _assert_no_train_test_overlap(segs: pd.DataFrame, parts: pd.Series) -> None:
     """No test segment shares audio time with a training (or validation) segment of its recording."""
-    for rec, idx in segs.groupby("recording").groups.items():
+    for idx in segs.groupby("recording").groups.values():
         test = [i for i in idx if parts[i] == "test"]
         fit = [i for i in idx if parts[i] in ("train", "val")]
         for i in test:
@@ -195,9 +195,7 @@ def _reference_inner_validation_ok(labels, keys, parts) -> bool:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    groups=st.lists(
-        st.tuples(st.integers(0, 2), st.integers(1, 6)), min_size=2, max_size=12
-    ),
+    groups=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 6)), min_size=2, max_size=12),
     fraction=st.floats(0.1, 0.6),
     seed=st.integers(0, 1000),
 )

@@ -48,7 +48,9 @@ def test_no_test_segment_overlaps_a_training_segment_in_any_strategy(every_split
     workdir, config = every_split
     results = workdir / "results"
     for dataset in config["datasets"]:
-        segments = pd.read_csv(results / f"segments/{dataset}.tsv", sep="\t", dtype={"recording": str})
+        segments = pd.read_csv(
+            results / f"segments/{dataset}.tsv", sep="\t", dtype={"recording": str}
+        )
         for strategy in STRATEGIES:
             path = results / f"splits/{dataset}/{strategy}.tsv"
             n = splits.read_fold_count(results / f"splits/{dataset}/{strategy}.folds.tsv")
@@ -71,7 +73,9 @@ def test_segments_never_overlap_within_a_dataset(tiny_run):
 def test_logo_folds_are_jobs_known_from_the_written_split(every_split):
     workdir, config = every_split
     summary = pd.read_csv(workdir / "results/splits/motivic/logo.folds.tsv", sep="\t")
-    n_recordings = pd.read_csv(workdir / "results/segments/motivic.tsv", sep="\t")["recording"].nunique()
+    n_recordings = pd.read_csv(workdir / "results/segments/motivic.tsv", sep="\t")[
+        "recording"
+    ].nunique()
     excluded = summary["sat_out"].fillna("").iloc[0]
     assert len(summary) <= n_recordings and (summary["n_test"] > 0).all()
     assert summary["test_groups"].is_unique
