@@ -97,6 +97,8 @@ def recordings_config(metadata: Path, audio_root: Path, **corpus) -> dict:
     config["models"] = {"crnn": {"channels": 4, "hidden_size": 8}}
     config["datasets"] = ["motivic"]
     config.pop("baselines", None)
+    config["split"]["strategies"] = ["random"]  # a handful of recordings: one holdout
+    config["sanity"] = {"duration_only": False, "shuffled_labels": False}
     if "policies" in config.get("augment", {}):
         config["augment"]["policies"] = []
         config["augment"].pop("table2", None)
