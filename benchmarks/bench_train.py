@@ -174,9 +174,10 @@ class GpuSampler:
 
 
 def _model_options(name: str) -> dict:
-    from motivic.config import load_config
+    """The model's options in ``config/paper.yaml`` (read as plain YAML: no jsonschema needed)."""
+    import yaml
 
-    models = load_config(ROOT / "config" / "paper.yaml")["models"]
+    models = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())["models"]
     base = name.replace("_imagenet", "")
     options = dict(models.get(name) or models.get(base) or {})
     return {k: v for k, v in options.items() if k not in ("features", "pretrained", "init_from")}
@@ -364,6 +365,14 @@ def _child(spec: dict, timeout: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _group(results: list[dict]) -> list[dict]:
+    """Median over repeats of each (model, configuration), in first-seen order."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["model"], r["label"]), []).append(r)
+    return [_median_rows(rows) for rows in groups.values()]
+
+
 def _median_rows(rows: list[dict]) -> dict:
     first = dict(rows[0])
     for key in ("seconds", "samples_per_s", "epoch_s", "peak_mib"):
@@ -425,6 +434,28 @@ def write_docs(text: str, path: Path) -> None:
     path.write_text(doc)
 
 
+def _meta(args, *, cuda: bool, threads: int, n: int, batches: int, argv) -> dict:
+    import torch
+
+    if cuda:
+        machine = torch.cuda.get_device_name(0)
+    else:
+        machine = f"{platform.processor() or platform.machine()}, {threads} torch threads"
+    timing = (
+        "one warm-up epoch, then one timed epoch"
+        if batches == 0
+        else f"{args.warmup} warm-up + {batches} timed batches per configuration"
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "machine": f"{machine} ({os.cpu_count()} CPUs visible, torch {torch.__version__})",
+        "command": "python benchmarks/bench_train.py " + " ".join(argv or sys.argv[1:]),
+        "n": n,
+        "timing": timing,
+        "repeats": args.repeats,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", action="store_true", help="640 motifs, timed batches (CPU)")
@@ -440,10 +471,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
+    parser.add_argument(
+        "--from-json", type=Path, help="render the table of a (partial) --json file of an earlier run"
+    )
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run_one:
         print(json.dumps(run_one(json.loads(args.run_one))))
+        return 0
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        text = table(_group(saved["results"]), saved["meta"])  # {"meta": ..., "results": [...]}
+        print(text)
+        if not args.no_write:
+            write_docs(text, args.out)
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -465,15 +506,16 @@ def main(argv: list[str] | None = None) -> int:
         from motivic.features import MelStore
 
         n = len(MelStore(store))
+        meta = _meta(args, cuda=cuda, threads=threads, n=n, batches=batches, argv=argv)
         specs = [
             {**c, "store": str(store), "device": device, "threads": threads,
              "batches": batches, "warmup": args.warmup}
             for m in args.models
             for c in configurations(m, cuda)
         ]
-        raw: dict[int, list[dict]] = {i: [] for i in range(len(specs))}
+        raw: list[dict] = []
         for rep in range(args.repeats):
-            for i, spec in enumerate(specs):
+            for spec in specs:
                 result = _child(spec, args.timeout)
                 logger.info(
                     "[%d/%d] %s · %s: %.1f samples/s, peak %.0f MiB%s",
@@ -485,31 +527,12 @@ def main(argv: list[str] | None = None) -> int:
                     result["peak_mib"],
                     "" if result["gpu_util"] is None else f", GPU {result['gpu_util']:.0f} %",
                 )
-                raw[i].append(result)
-                if args.json:  # partial results survive an interrupted run
-                    args.json.write_text(json.dumps([r for v in raw.values() for r in v], indent=1))
-    results = [_median_rows(rows) for rows in raw.values()]
-    if cuda:
-        machine = torch.cuda.get_device_name(0)
-    else:
-        machine = f"{platform.processor() or platform.machine()}, {threads} torch threads"
-    timing = (
-        "one warm-up epoch, then one timed epoch"
-        if batches == 0
-        else f"{args.warmup} warm-up + {batches} timed batches per configuration"
-    )
-    meta = {
-        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "machine": f"{machine} ({os.cpu_count()} CPUs visible, torch {torch.__version__})",
-        "command": "python benchmarks/bench_train.py " + " ".join(argv or sys.argv[1:]),
-        "n": n,
-        "timing": timing,
-        "repeats": args.repeats,
-    }
+                raw.append(result)
+                if args.json:  # every measurement so far: an interrupted run keeps them
+                    args.json.write_text(json.dumps({"meta": meta, "results": raw}, indent=1))
+    results = _group(raw)
     text = table(results, meta)
     print(text)
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     if not args.no_write:
         write_docs(text, args.out)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,20 @@ def test_write_docs_replaces_only_the_marked_block(tmp_path):
     other.write_text("# B\n\ntext\n")
     bench.write_docs("t", other)
     assert other.read_text().endswith(f"## Training throughput\n\n{bench.BEGIN}\nt\n{bench.END}\n")
+
+
+def test_from_json_renders_the_median_of_repeats(tmp_path, capsys):
+    def row(rate):
+        return {
+            "model": "a", "label": "base", "samples_per_s": rate, "epoch_s": 10640 / rate,
+            "peak_mib": 50.0, "gpu_util": None, "parameters": 1e6, "epoch_measured": False,
+            "seconds": 1.0,
+        }
+
+    meta = {"date": "d", "machine": "m", "command": "c", "n": 640, "timing": "t", "repeats": 3}
+    saved = tmp_path / "raw.json"
+    saved.write_text(json.dumps({"meta": meta, "results": [row(1.0), row(9.0), row(4.0)]}))
+    out = tmp_path / "doc.md"
+    assert bench.main(["--from-json", str(saved), "--out", str(out)]) == 0
+    assert "| a | 1.00 M | base | 4.0 | 1.00 |" in capsys.readouterr().out  # the median
+    assert bench.BEGIN in out.read_text()
