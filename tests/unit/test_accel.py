@@ -19,7 +19,7 @@ from motivic.augment import SpecAugment
 from motivic.datasets import MelDataset, label_index, make_loader
 from motivic.errors import MotivicError
 from motivic.features import MelStore, MelStoreWriter, feature_params
-from motivic.train import TrainConfig, fit, predict
+from motivic.train import TrainConfig, fit, load_checkpoint, predict
 
 N_MELS, N_FRAMES, N_CLASSES = 8, 24, 3
 
@@ -148,6 +148,10 @@ def test_channels_last_converts_conv_models_only_and_keeps_results(tmp_path):
     for a, b in zip(plain.parameters(), nhwc.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
     assert hp.val_accuracy == hc.val_accuracy
+    saved = load_checkpoint(tmp_path / "nhwc.pt")["state_dict"]
+    fresh = TinyConvNet()
+    fresh.load_state_dict(saved)  # a channels-last checkpoint loads into a plain model
+    assert fresh.conv.weight.is_contiguous() and torch.equal(fresh.conv.weight, saved["conv.weight"])
 
 
 def test_workers_open_their_own_hdf5_handle_and_match_single_process(tmp_path):
