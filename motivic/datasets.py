@@ -16,14 +16,16 @@ process: :class:`LengthBucketSampler` with ``tag_epoch=True`` (what
 
 Cropping batches
 ----------------
-The paper zero-pads every segment to 426 frames; most segments are far
-shorter, so most of the compute goes to padding. :func:`collate_crop` cuts a
-batch to its longest valid length (at least ``min_frames``). Only padding is
-removed, but a model that pools over *all* frames (global mean/max pooling, an
-RNN run to the last frame) then sees less padding than with fixed-length
-inputs, so its outputs change slightly: results are identical only for models
-whose output ignores the frames after ``valid_frames``. Train and evaluate with
-the same setting (``TrainConfig.crop_to_batch``).
+The paper zero-pads the audio of every segment to 426 frames; most segments
+are far shorter, so most of the compute goes to padding. :func:`collate_crop`
+cuts a batch to its longest valid length (at least ``min_frames``). Only
+padding is removed. Items are padded with silence, the log floor
+(``MelDataset(pad_value=motivic.features.silence_value(params))``), and every
+registry model takes the batch's ``valid_frames`` as ``lengths`` and ignores
+the frames after them (:mod:`motivic.models.masking`), so in eval mode cropped
+and fixed-length batches give the same outputs; in training, batch
+composition still differs (bucketing), so train and evaluate with the same
+setting (``TrainConfig.crop_to_batch``).
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 Registry keys are the strings used as ``models:`` config keys and as the
 ``{model}`` wildcard; nothing else in the project branches on a model name.
 
-Every model maps ``x`` of shape ``[batch, in_channels, n_mels, n_frames]`` to
-logits ``[batch, n_classes]`` (no softmax) and accepts the common options
-``n_mels``, ``in_channels`` and ``dropout`` plus its family's own (see
-:func:`options`). See ``docs/models.md`` for papers, adaptations and
+Every model maps ``x`` of shape ``[batch, in_channels, n_mels, n_frames]``, and
+optionally the valid frames of each item (``forward(x, lengths)``, see
+:mod:`motivic.models.masking`), to logits ``[batch, n_classes]`` (no
+softmax) and accepts the common options ``n_mels``, ``in_channels`` and
+``dropout`` plus its family's own (see :func:`options`). See ``docs/models.md`` for papers, adaptations and
 parameter counts.
 
 Examples
@@ -178,7 +179,7 @@ def build(name: str, n_classes: int, **model_options: Any) -> nn.Module:
     Returns
     -------
     model : torch.nn.Module
-        ``forward(x)`` maps ``[batch, in_channels, n_mels, n_frames]`` to
+        ``forward(x, lengths=None)`` maps ``[batch, in_channels, n_mels, n_frames]`` to
         logits ``[batch, n_classes]``.
 
     Raises

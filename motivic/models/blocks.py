@@ -414,7 +414,9 @@ class BiLSTMSummary(nn.Module):
 # ---------------------------------------------------------------------------
 
 
-def resize_kernel(weight: torch.Tensor, shape: torch.Size, *, mode: str = "rescale") -> torch.Tensor:
+def resize_kernel(
+    weight: torch.Tensor, shape: torch.Size, *, mode: str = "rescale"
+) -> torch.Tensor:
     """Turn a pretrained conv kernel into one of another spatial size (same channels).
 
     Parameters

@@ -8,15 +8,16 @@
   a max-pool, shrinking the spectrogram to 1×1, then the classifier.
 * k2c1 and k1c2: the two other CNN layouts compared with the CRNN by Choi,
   Fazekas, Sandler & Cho (2017), "Convolutional recurrent neural networks for
-  music classification" (ICASSP), Fig. 1, as read here: k2c1 has 2-D kernels
-  in the first layer spanning all mel bands (so later convolutions are 1-D
-  along time), k1c2 has 1-D (1×3, time-only) kernels convolved over the 2-D
-  map with 2-D pooling.
+  music classification" (ICASSP), as Choi's thesis describes them. k1c2: 4
+  conv layers of 1×4 kernels, time-only pools 1×4, 1×5, 1×8, 1×8, two FC
+  layers. k2c1: a first kernel spanning all bands × 4 frames (96×4 in the
+  paper), then four 1×4 layers; 5 conv + 2 FC.
 
 Every variant batch-normalises the input per mel band, uses the same dropout
 after each block (the CRNN paper keeps these settings identical across
-models), and ends with a global max-pool, so any ``n_frames >= 1`` works.
-Pooling: frequency pools of layers 1–4 come from
+models), and ends with a global max-pool over the valid frames, so any
+``n_frames >= 1`` works and padding never enters the output. k2c2 pooling:
+frequency pools of layers 1–4 come from
 :func:`~motivic.models.blocks.split_pool` over 5 layers (128 bands:
 2, 2, 2, 4, leaving 4 bands for layer 5; for the paper's 96 bands this gives
 their 2, 2, 2, 3), time is pooled by 2 in layers 1–4 and the global
@@ -235,7 +236,7 @@ def compact_convnet_k2c1(
     channels: int = 32,
     fc_units: int = 64,
 ) -> ChoiConvNet:
-    """k2c1 (Choi et al. 2017): a first kernel spanning all bands × 4 frames, then 1×4; 5 conv + 2 FC.
+    """k2c1 (Choi et al. 2017): an all-bands × 4 first kernel, then 1×4; 5 conv + 2 FC.
 
     Parameters
     ----------

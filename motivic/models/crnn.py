@@ -12,7 +12,12 @@ from ``n_mels`` by :func:`~motivic.models.blocks.split_pool` (smallest largest
 factor, exact when possible): (2, 4, 4, 4) for 128 bands, (2, 3, 4, 4) for 96.
 Time is pooled by ``time_pool`` (default 2) per layer, so a 426-frame input
 (25 ms hop) gives a 27-step sequence. Pools run in ceil mode, so any
-``n_frames >= 1`` works.
+``n_frames >= 1`` works. The GRU runs on packed sequences when ``lengths`` is
+given, so its last state is the one after the last *valid* step.
+
+Widths: ``preset`` selects the parameter budgets of Choi et al. (Table 1:
+0.1 M = 30/60/60/60 conv + GRU 30, up to 3 M) or the authors' released
+configuration (64/128/128/128 + GRU 32, about 0.39 M); see :data:`PRESETS`.
 """
 
 from __future__ import annotations

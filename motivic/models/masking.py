@@ -37,8 +37,10 @@ __all__ = [
     "out_lengths",
 ]
 
-def check_lengths(x: torch.Tensor, lengths: torch.Tensor | Sequence[int] | None) -> torch.Tensor | None:
-    """Valid frames of each item of ``x`` as an int64 tensor on ``x.device``, clipped to ``[1, n_frames]``.
+def check_lengths(
+    x: torch.Tensor, lengths: torch.Tensor | Sequence[int] | None
+) -> torch.Tensor | None:
+    """Valid frames of each item of ``x`` as int64 on ``x.device``, clipped to ``[1, n_frames]``.
 
     Parameters
     ----------
@@ -108,7 +110,9 @@ def out_lengths(module: nn.Module, lengths: torch.Tensor | None) -> torch.Tensor
     return out.clamp(min=1)
 
 
-def masked_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor, lengths) -> torch.Tensor:
+def masked_batch_norm(
+    bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor, lengths: torch.Tensor | None
+) -> torch.Tensor:
     """Batch-norm whose training statistics use only the valid frames (last axis) of each item.
 
     In eval mode, or without ``lengths``, this is ``bn(x)``. In training mode
@@ -186,7 +190,9 @@ def apply_masked(
     raise TypeError(f"apply_masked does not know how to mask {type(module).__name__}")
 
 
-def masked_time_pool(x: torch.Tensor, lengths: torch.Tensor | None, mode: str = "max") -> torch.Tensor:
+def masked_time_pool(
+    x: torch.Tensor, lengths: torch.Tensor | None, mode: str = "max"
+) -> torch.Tensor:
     """Max or mean over the last (time) axis, over the valid frames only.
 
     Shape: ``[batch, ..., n_frames]`` → ``[batch, ...]``.

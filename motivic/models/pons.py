@@ -132,7 +132,7 @@ class PonsBranch(nn.Module):
 def _dense_head(
     n_features: int, *, n_classes: int, dense_units: int, dropout: float
 ) -> nn.Sequential:
-    """Dropout → [Linear → ReLU → Dropout] → Linear (no hidden layer if ``dense_units == 0``)."""
+    """Dropout → [Linear → ReLU → Dropout] → Linear (no hidden layer if ``dense_units=0``)."""
     layers: list[nn.Module] = [nn.Dropout(dropout)]
     if dense_units:
         layers += [nn.Linear(n_features, dense_units), nn.ReLU(inplace=True), nn.Dropout(dropout)]
