@@ -162,7 +162,9 @@ def classify_recording(
         x = x[..., : min(x.shape[-1], max(max(valid), min_frames))]
     model.eval()
     with torch.no_grad():
-        probs = torch.softmax(model.to(device)(x.to(device)).float(), dim=1).cpu().numpy()
+        lengths = torch.tensor(valid, dtype=torch.int64, device=device)
+        logits = model.to(device)(x.to(device), lengths)  # padding ignored (valid lengths)
+        probs = torch.softmax(logits.float(), dim=1).cpu().numpy()
     found = found.assign(predicted=[labels[i] for i in probs.argmax(1)])
     for k, name in enumerate(labels):
         found[f"p_{name}"] = probs[:, k]
