@@ -381,3 +381,34 @@ def test_convnet_svm_random_and_transfer_sources(tiny, trained_convnet, tmp_path
         )
     with pytest.raises(MotivicError, match="source='imagenet'"):
         experiment.convnet_svm_run(store, split, None, training=FAST, source="imagenet")
+
+
+class _Mel40Store:
+    """Two mel40 segments (3 bands, 5 frames, 4 and 2 valid) for the normaliser."""
+
+    def __init__(self):
+        self.mel = np.array(
+            [
+                [[1, 2, 3, 4, 0], [5, 6, 7, 8, 0], [9, 10, 11, 12, 0]],
+                [[2, 4, 0, 0, 0], [6, 8, 0, 0, 0], [10, 12, 0, 0, 0]],
+            ],
+            dtype=np.float32,
+        )
+        self.valid = np.array([4, 2])
+
+    def read_many(self, indices):
+        return self.mel[indices], self.valid[indices]
+
+
+def test_mel40_normaliser_uses_one_mean_and_std_over_the_training_set():
+    """Pons et al. (2016): "not attribute-wise" - one mean and variance, valid frames only."""
+    store = _Mel40Store()
+    rows = {"train": np.array([0, 1]), "val": np.array([0]), "test": np.array([1])}
+    data = experiment.RunData(store, rows, {"a": 0}, {"kind": "mel40"})
+    values = np.concatenate([store.mel[0][:, :4].ravel(), store.mel[1][:, :2].ravel()])
+    out = data.normaliser()(store.mel[0], 4)
+    expected = (store.mel[0][:, :4] - values.mean()) / values.std()
+    np.testing.assert_allclose(out[:, :4], expected, rtol=1e-5)
+    assert data.pad_value == 0.0  # log(1 + C * 0): mel40 silence
+    logmel = experiment.RunData(store, rows, {"a": 0}, {"kind": "logmel", "log_offset": 1e-6})
+    assert logmel.normaliser() is None
