@@ -37,7 +37,7 @@ rule mfcc_svm:
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=attempt_scaled(2000),
     conda:
         "../envs/torch.yaml"
     script:
@@ -69,7 +69,7 @@ rule convnet_svm:
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=attempt_scaled(2000),
         **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"

@@ -14,12 +14,17 @@ from motivic.clips import scan_clips
 from motivic.config import validate_config
 from motivic.corpus import load_recordings, read_metadata
 from motivic.errors import MotivicError
+from motivic import storage as _storage
 from motivic.provenance import code_digest as _code_digest
 
 try:
     validate_config(config, source="configuration")
 except MotivicError as _err:
     raise WorkflowError(str(_err)) from None
+
+# Jobs inherit this process's environment (SLURM jobs too, and they re-parse this file): HDF5
+# opens every store with or without file locks as storage.hdf5_locking says (motivic/storage.py).
+_storage.apply_hdf5_locking(config["storage"]["hdf5_locking"])
 
 SYNTH = config["corpus"]["mode"] == "synth"
 CLIPS = config["corpus"]["mode"] == "clips"
@@ -111,6 +116,19 @@ RUNTIME_TRAINING = {
     "torch_device": str(config["training"].get("device", "auto")),
     "channels_last": int(bool(config["training"].get("channels_last", False))),
 }
+
+
+def attempt_scaled(base):
+    """Resource callable: ``base`` times the attempt, so a retried job gets more memory and time.
+
+    Snakemake passes ``attempt`` (1, then 2 with ``--retries 1``, ...). The SLURM profile writes
+    the same policy as ``"2000 * attempt"`` in ``set-resources``.
+    """
+    return lambda wildcards, attempt: base * attempt
+
+
+# Conda env of train_model (envs.train_model): envs/torch.yaml (CPU) or envs/torch-cuda.yaml.
+TRAIN_ENV = f"../envs/{config['envs']['train_model']}.yaml"
 
 
 def model_options(model):

@@ -68,7 +68,7 @@ checkpoint validate_corpus:
         code=code_digest("validate_corpus.py"),
     threads: 2
     resources:
-        mem_mb=1000,
+        mem_mb=attempt_scaled(1000),
     conda:
         "../envs/audio.yaml"
     script:

@@ -40,7 +40,7 @@ rule build_mel_store:
         code=code_digest("build_mel_store.py"),
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=attempt_scaled(4000),
     conda:
         "../envs/audio.yaml"
     script:

@@ -51,7 +51,7 @@ else:  # mining.scope: collection — one database of every phrase of the collec
             cfg=mining_params(),
             code=code_digest("mine_collection_motifs.py"),
         resources:
-            mem_mb=4000,
+            mem_mb=attempt_scaled(4000),
         conda:
             "../envs/mining.yaml"
         script:
@@ -87,6 +87,7 @@ rule collect_motifs:
         "results/logs/collect_motifs/collect_motifs.log",
     params:
         code=code_digest("collect_motifs.py"),
+    localrule: True
     conda:
         "../envs/mining.yaml"
     script:

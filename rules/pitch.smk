@@ -19,8 +19,8 @@ rule extract_pitch:
         code=code_digest("extract_pitch.py"),
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(30),
     conda:
         "../envs/audio.yaml"
     script:
@@ -39,8 +39,8 @@ rule extract_eval_pitch:
         code=code_digest("extract_pitch.py"),
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(30),
     conda:
         "../envs/audio.yaml"
     script:
@@ -58,6 +58,7 @@ rule evaluate_pitch:
     params:
         tracks=get_eval_pitch_tracks,
         code=code_digest("evaluate_pitch.py"),
+    localrule: True
     conda:
         "../envs/audio.yaml"
     script:

@@ -32,6 +32,7 @@ rule index_contour_plots:
         "results/logs/index_contour_plots/index_contour_plots.log",
     params:
         code=code_digest("index_contour_plots.py"),
+    localrule: True
     conda:
         "../envs/report.yaml"
     script:

@@ -25,7 +25,7 @@ rule sanity_run:
         code=code_digest("sanity_run.py"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=attempt_scaled(2000),
     conda:
         "../envs/torch.yaml"
     script:

@@ -44,11 +44,11 @@ rule train_model:
     threads: 1
     resources:
         gpu=1,
-        mem_mb=8000,
+        mem_mb=attempt_scaled(8000),
         **RUNTIME_TRAINING,
-        runtime=240,
+        runtime=attempt_scaled(240),
     conda:
-        "../envs/torch.yaml"
+        TRAIN_ENV
     script:
         "../workflow_scripts/train_model.py"
 
@@ -76,7 +76,7 @@ rule evaluate_model:
     threads: 1
     resources:
         gpu=1,
-        mem_mb=4000,
+        mem_mb=attempt_scaled(4000),
         **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"

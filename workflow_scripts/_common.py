@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,10 @@ def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
         force=True,
     )
     logging.captureWarnings(True)
-    return logging.getLogger(f"motivic.workflow.{snakemake.rule}")
+    log = logging.getLogger(f"motivic.workflow.{snakemake.rule}")
+    # set by the workflow from storage.hdf5_locking (rules/common.smk, motivic/storage.py)
+    log.info("HDF5_USE_FILE_LOCKING=%s", os.environ.get("HDF5_USE_FILE_LOCKING", "(unset)"))
+    return log
 
 
 def training_settings(snakemake) -> dict:

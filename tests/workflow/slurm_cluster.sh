@@ -9,8 +9,9 @@
 # made by `start` and removed by `stop` (the SLURM executor plugin drops SLURM_CONF before the
 # `srun` inside each job, so the default path must work; `start` refuses to replace a real
 # /etc/slurm/slurm.conf). One node (this host,
-# 127.0.0.1) with the machine's CPUs, one partition "debug", no GPU, no accounting database;
-# finished jobs are recorded by jobcomp/filetxt in STATE_DIR/jobcomp.log. Container-friendly:
+# 127.0.0.1) with the machine's CPUs and one fake GPU (gres/gpu on /dev/null: nothing runs on
+# it, but `sbatch --gpus=1` is scheduled and allocated as on a GPU node), one partition "debug", no accounting database; finished jobs are recorded by
+# jobcomp/filetxt in STATE_DIR/jobcomp.log. Container-friendly:
 # proctrack/linuxproc and task/none need no cgroups, and config_overrides keeps the node
 # usable whatever memory the container reports. Needs root (daemons run as root).
 set -euo pipefail
@@ -65,14 +66,18 @@ SelectTypeParameters=CR_Core
 SlurmdParameters=config_overrides
 ReturnToService=2
 MpiDefault=none
+GresTypes=gpu
 MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=64000 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=64000 Gres=gpu:1 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
+    # gres.conf is read from the directory of slurm.conf. SLURM counts a GPU only with a device
+    # file; /dev/null stands in for /dev/nvidia0 (task/none: no cgroup restricts devices).
+    echo "NodeName=$host Name=gpu File=/dev/null" >"$state/gres.conf"
 }
 
 start_munge() {
@@ -113,7 +118,7 @@ start() {
     /usr/sbin/slurmctld -f "$SLURM_CONF"
     /usr/sbin/slurmd -f "$SLURM_CONF"
     for _ in $(seq 100); do
-        if sinfo -h -o '%T' 2>/dev/null | grep -qx idle; then
+        if timeout 5 sinfo -h -o "%T" 2>/dev/null | grep -qx idle; then
             echo "SLURM_CONF=$SLURM_CONF"
             return 0
         fi

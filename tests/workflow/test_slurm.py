@@ -1,9 +1,10 @@
 """profiles/slurm on a real single-node SLURM cluster, and what the profile asks of SLURM.
 
-The cluster test brings up slurmctld + slurmd on this machine (tests/workflow/slurm_cluster.sh)
-and runs part of the tiny workflow through sbatch with the repository's SLURM profile, changed
-only where a test machine differs from a site: one partition (``debug``), no GPU, few cores,
-quick status polls. It needs root and Debian's ``slurm-wlm`` and ``munge`` packages
+The cluster test brings up slurmctld + slurmd on this machine (tests/workflow/slurm_cluster.sh),
+with one fake GPU (gres/gpu), and runs part of the tiny workflow through sbatch with the
+repository's SLURM profile, changed only where a test machine differs from a site: one partition
+(``debug``), few cores, quick status polls. Per-recording jobs go as SLURM job arrays, the GPU
+request of ``train_model`` reaches SLURM, aggregations run on the submitting node. It needs root and Debian's ``slurm-wlm`` and ``munge`` packages
 (``tests/workflow/slurm_cluster.sh install``; ``.ci/run`` installs them when it can).
 
 ``MOTIVIC_SLURM_TEST``: unset = run when possible, else skip saying why; ``0`` = always skip;
@@ -33,8 +34,17 @@ PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
 LOCAL_PROFILE = ROOT / "profiles" / "local" / "config.yaml"
 CLUSTER_SCRIPT = Path(__file__).with_name("slurm_cluster.sh")
 PER_RECORDING = ("extract_pitch", "simplify_contour", "mine_motifs")
-GPU_RULES = ("train_model", "evaluate_model")
-RUN_TIMEOUT_S = 420
+GPU_RULES = ("train_model", "evaluate_model")  # gpu=1 in the rules (one at a time locally)
+CLUSTER_GPU_RULES = ("train_model",)  # evaluate_model runs on CPU nodes (profile: gpu 0)
+AGGREGATIONS = (
+    "collect_motifs",
+    "collect_results",
+    "collect_table2",
+    "evaluate_pitch",
+    "evaluate_motifs",
+    "index_contour_plots",
+)
+RUN_TIMEOUT_S = 540
 
 needs_plugin = pytest.mark.skipif(
     importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
@@ -47,19 +57,19 @@ needs_plugin = pytest.mark.skipif(
 
 def _dry_run_blocks(text: str) -> list[tuple[str, str]]:
     """(rule, block text) for every job of a dry run's output, group members included."""
-    starts = list(re.finditer(r"^\s*rule (\w+):\s*$", text, flags=re.M))
+    starts = list(re.finditer(r"^\s*(?:rule|checkpoint) (\w+):\s*$", text, flags=re.MULTILINE))
     ends = [m.start() for m in starts[1:]] + [len(text)]
     return [(m.group(1), text[m.end() : end]) for m, end in zip(starts, ends)]
 
 
 def _resources(block: str) -> dict[str, str]:
-    match = re.search(r"^\s*resources: (.*)$", block, flags=re.M)
+    match = re.search(r"^\s*resources: (.*)$", block, flags=re.MULTILINE)
     assert match, block
     return dict(item.split("=", 1) for item in match.group(1).split(", "))
 
 
 def _threads(block: str) -> int:
-    match = re.search(r"^\s*threads: (\d+)$", block, flags=re.M)
+    match = re.search(r"^\s*threads: (\d+)$", block, flags=re.MULTILINE)
     return int(match.group(1)) if match else 1
 
 
@@ -67,11 +77,20 @@ def _n_recordings(config: dict) -> int:
     return config["synth"]["n_classes"] * config["synth"]["recordings_per_class"]
 
 
+def _at_attempt(value, attempt: int):
+    """A profile resource value: a number, a string, or an expression of ``attempt``."""
+    if isinstance(value, str):
+        try:
+            return eval(value, {"attempt": attempt})  # the profile's own expressions
+        except NameError:
+            return value  # a plain string such as a partition name
+    return value
+
+
 @needs_plugin
 def test_slurm_profile_requests_gpus_partitions_and_rule_resources(tmp_path):
-    # A fresh directory: per-recording jobs appear only after the corpus checkpoint, so the dry
-    # run lists no group jobs (Snakemake's dry-run display of groups after a checkpoint is
-    # unreliable, snakemake issues #1217 and #3422); the real SLURM run below checks groups.
+    # A fresh directory: per-recording jobs appear only after the corpus checkpoint, so this dry
+    # run lists the other jobs; the real SLURM run below checks the per-recording arrays.
     write_config(tmp_path, load_tiny())
     profile = yaml.safe_load(PROFILE.read_text())
     proc = snakemake(tmp_path, "--profile", str(PROFILE.parent), "--dry-run")
@@ -81,10 +100,11 @@ def test_slurm_profile_requests_gpus_partitions_and_rule_resources(tmp_path):
     for rule, block in blocks:
         resources = _resources(block)
         wanted = {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
+        wanted = {key: _at_attempt(value, 1) for key, value in wanted.items()}
         assert resources["slurm_partition"] == str(wanted["slurm_partition"]), rule
         assert int(resources["mem_mb"]) == wanted["mem_mb"], rule
         assert int(resources["runtime"]) == wanted["runtime"], rule
-        if rule in GPU_RULES:
+        if rule in CLUSTER_GPU_RULES:
             assert int(resources["gpu"]) == 1, rule  # the plugin turns gpu=1 into --gpus=1
             assert resources["slurm_partition"] != default_partition
         else:
@@ -92,6 +112,54 @@ def test_slurm_profile_requests_gpus_partitions_and_rule_resources(tmp_path):
         if rule in profile.get("set-threads", {}):
             expected = min(profile["set-threads"][rule], profile["cores"])
             assert _threads(block) == expected, rule
+
+
+@needs_plugin
+def test_slurm_retry_gets_more_memory_and_time(tmp_path):
+    """The resubmission after a failure (attempt 2) asks for twice the memory and runtime."""
+    write_config(tmp_path, load_tiny())
+    asked = {}
+    for attempt in (1, 2):
+        proc = snakemake(
+            tmp_path, "--profile", str(PROFILE.parent), "--dry-run", "--attempt", str(attempt)
+        )
+        asked[attempt] = {
+            rule: (int(_resources(b)["mem_mb"]), int(_resources(b)["runtime"]))
+            for rule, b in _dry_run_blocks(proc.stdout + proc.stderr)
+        }
+    assert asked[1] and asked[1].keys() == asked[2].keys()
+    for rule, (mem_mb, runtime) in asked[1].items():
+        assert asked[2][rule] == (2 * mem_mb, 2 * runtime), rule
+
+
+def test_rules_scale_memory_and_time_with_the_attempt(tmp_path):
+    """Without a profile too (local --retries): the rules' own resources grow with the attempt."""
+    write_config(tmp_path, load_tiny())
+    asked = {}
+    for attempt in (1, 2):
+        proc = snakemake(tmp_path, "--dry-run", "--cores", "1", "--attempt", str(attempt))
+        asked[attempt] = {
+            rule: _resources(b) for rule, b in _dry_run_blocks(proc.stdout + proc.stderr)
+        }
+    for rule in ("validate_corpus", "train_model", "evaluate_model", "build_mel_store"):
+        first, second = asked[1][rule], asked[2][rule]
+        assert int(second["mem_mb"]) == 2 * int(first["mem_mb"]), rule
+    assert int(asked[2]["train_model"]["runtime"]) == 2 * int(asked[1]["train_model"]["runtime"])
+
+
+def test_slurm_profile_batches_per_recording_rules_as_arrays():
+    """No Snakemake groups (their planning explodes after the checkpoint): array jobs instead."""
+    profile = yaml.safe_load(PROFILE.read_text())
+    assert "groups" not in profile and "group-components" not in profile
+    arrays = {rule.strip() for rule in profile["slurm-array-jobs"].split(",")}
+    assert set(PER_RECORDING) <= arrays
+    assert 1 < int(profile["slurm-array-limit"]) <= 1000  # within SLURM's default MaxArraySize
+    assert not arrays & set(AGGREGATIONS)
+    set_resources = profile["set-resources"]
+    assert not set(AGGREGATIONS) & set(set_resources)  # local rules: never submitted
+    evaluate = set_resources["evaluate_model"]  # seconds of inference hold no GPU slot
+    assert evaluate["gpu"] == 0 and evaluate["torch_device"] == "cpu"
+    assert evaluate["slurm_partition"] == profile["default-resources"]["slurm_partition"]
 
 
 def test_local_profile_runs_gpu_jobs_one_at_a_time(tmp_path):
@@ -110,6 +178,13 @@ def test_local_profile_runs_gpu_jobs_one_at_a_time(tmp_path):
 # --- a real single-node SLURM cluster ------------------------------------------------------
 
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+ARRAY_SUBMITTED = re.compile(
+    r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\d+)\. "
+    r"The individual task IDs are (\d+)-(\d+)\."
+)
+JOB_HEADER = re.compile(
+    r"^\s*(?:local)?(?:rule|checkpoint) (\w+):\n(?:\s+\w+: .*\n)*?\s+jobid: (\d+)$", re.MULTILINE
+)
 
 
 def _missing_prerequisite() -> str | None:
@@ -147,27 +222,29 @@ def slurm_cluster(tmp_path_factory):
     state = tmp_path_factory.mktemp("slurm")
     stop = [str(CLUSTER_SCRIPT), "stop", str(state)]
     proc = subprocess.run(
-        [str(CLUSTER_SCRIPT), "start", str(state)], capture_output=True, text=True, timeout=120
+        [str(CLUSTER_SCRIPT), "start", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if proc.returncode != 0:
-        subprocess.run(stop, capture_output=True, timeout=120)
+        subprocess.run(stop, capture_output=True, timeout=120, check=False)
         _unavailable(f"the cluster did not start: {proc.stderr.strip()[-2000:]}")
     try:
         yield state
     finally:
-        subprocess.run(stop, capture_output=True, timeout=120)
+        subprocess.run(stop, capture_output=True, timeout=120, check=False)
 
 
 def _site_profile(dest: Path, *, cores: int) -> dict:
-    """profiles/slurm as a site would adapt it to this test machine: partition, no GPU."""
+    """profiles/slurm as a site would adapt it to this test machine: one partition."""
     profile = yaml.safe_load(PROFILE.read_text())
     profile["default-resources"]["slurm_partition"] = "debug"
     profile["default-resources"].pop("slurm_account", None)
     for resources in profile["set-resources"].values():
         if "slurm_partition" in resources:
             resources["slurm_partition"] = "debug"
-        if "gpu" in resources:
-            resources["gpu"] = 0
         resources.pop("gpu_model", None)
     profile.update(
         {
@@ -190,7 +267,9 @@ def _evaluation_output(workdir: Path, model: str) -> str:
     proc = snakemake(workdir, "--dry-run", "--cores", "1")
     for rule, block in _dry_run_blocks(proc.stdout + proc.stderr):
         if rule == "evaluate_model" and re.search(rf"\bmodel={model}\b", block):
-            outputs = re.search(r"^\s*output: (.*)$", block, flags=re.M).group(1).split(", ")
+            outputs = (
+                re.search(r"^\s*output: (.*)$", block, flags=re.MULTILINE).group(1).split(", ")
+            )
             return next(path for path in outputs if path.endswith("metrics.json"))
     raise AssertionError(f"no evaluate_model job for {model} in the dry run")
 
@@ -204,8 +283,24 @@ def _jobcomp(state: Path) -> dict[str, dict[str, str]]:
     return records
 
 
+def _scontrol_job(jobid: str, env: dict) -> dict[str, str]:
+    """Fields of ``scontrol show job`` (finished jobs stay listed for MinJobAge = 600 s)."""
+    proc = subprocess.run(
+        ["scontrol", "show", "job", jobid],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return dict(re.findall(r"(\w+)=(\S*)", proc.stdout))
+
+
 def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     config = load_tiny()
+    # 2 styles x 3 recordings: every array task starts a Snakemake process of its own, so the
+    # recordings, not the stages, set this test's runtime
+    config["synth"]["n_classes"] = 2
     workdir = tmp_path / "run"
     workdir.mkdir()
     write_config(workdir, config)
@@ -220,10 +315,18 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     started = time.monotonic()
     try:
         proc = subprocess.run(
-            cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S
+            cmd,
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as err:
-        subprocess.run(["scancel", "--user", "root"], env=env, capture_output=True, timeout=60)
+        subprocess.run(
+            ["scancel", "--user", "root"], env=env, capture_output=True, timeout=60, check=False
+        )
         pytest.fail(f"no result within {RUN_TIMEOUT_S} s:\n{str(err.stdout)[-3000:]}")
     elapsed_s = time.monotonic() - started
     log = proc.stdout + proc.stderr
@@ -238,30 +341,57 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     assert len((results / "motifs/dictionary.tsv").read_text().splitlines()) > 1
     assert json.loads((workdir / metrics).read_text())
 
-    # every job went through sbatch and completed there
+    # every job went through sbatch (singly or as an array task) and completed there
     submitted = {jobid: Path(path) for jobid, path in SUBMITTED.findall(log)}
-    assert submitted, log[-3000:]
+    arrays = ARRAY_SUBMITTED.findall(log)
+    assert submitted and arrays, log[-3000:]
     records = _jobcomp(slurm_cluster)
     for jobid in submitted:
         assert records[jobid]["JobState"] == "COMPLETED", records[jobid]
         assert records[jobid]["Partition"] == "debug"
-    kinds = {jobid: path.relative_to(workdir / ".snakemake/slurm_logs").parts[0]
-             for jobid, path in submitted.items()}
+    kinds = {
+        jobid: path.relative_to(workdir / ".snakemake/slurm_logs").parts[0]
+        for jobid, path in submitted.items()
+    }
 
-    # the per-recording jobs of all recordings went in one group submission (group-components)
-    groups = [jobid for jobid, kind in kinds.items() if kind.startswith("group_per_recording")]
-    assert len(groups) == math.ceil(n_rec / profile["group-components"]["per_recording"])
-    assert not {f"rule_{rule}" for rule in PER_RECORDING} & set(kinds.values())
-    group_log = submitted[groups[0]].read_text()
+    # per-recording jobs: one array submission per rule (n_rec <= slurm-array-limit), with one
+    # task per recording, every task completed; none of them went alone
+    rule_of = {int(m.group(2)): m.group(1) for m in JOB_HEADER.finditer(log)}
+    per_rule: dict[str, list[tuple[str, int]]] = {}
+    for snakemake_ids, slurm_id, first, last in arrays:
+        ids = [int(i) for i in snakemake_ids.split(",")]
+        assert len(ids) == int(last) - int(first) + 1
+        rules = {rule_of[i] for i in ids}
+        assert len(rules) == 1, rules  # an array holds the jobs of one rule
+        per_rule.setdefault(rules.pop(), []).append((slurm_id, len(ids)))
+    limit = int(profile["slurm-array-limit"])
+    # all pitch jobs are ready at once after the corpus checkpoint: one array, a task each
+    assert len(per_rule["extract_pitch"]) == math.ceil(n_rec / limit)
+    assert sum(n for _, n in per_rule["extract_pitch"]) == n_rec
+    # later stages become ready as pitch tasks finish; the plugin submits what each status poll
+    # finds ready as one array (or one job when it finds one), never more calls than jobs
+    singles = {rule: [k for k in kinds.values() if k == f"rule_{rule}"] for rule in PER_RECORDING}
     for rule in PER_RECORDING:
-        assert len(re.findall(rf"^\s*rule {rule}:", group_log, flags=re.M)) >= n_rec, rule
+        assert sum(n for _, n in per_rule.get(rule, [])) + len(singles[rule]) == n_rec, rule
+    calls = sum(len(per_rule.get(rule, [])) + len(singles[rule]) for rule in PER_RECORDING)
+    assert calls < len(PER_RECORDING) * n_rec
+    finished = [r for r in records.values() if r["JobState"] == "COMPLETED"]
+    assert len(finished) == len(records) >= len(submitted) + n_rec  # array tasks recorded too
+
+    # aggregations ran on the submitting node, not through sbatch
+    assert re.search(r"^localrule collect_motifs:", log, flags=re.MULTILINE), log[-3000:]
+    assert "rule_collect_motifs" not in kinds.values()
 
     # the profile's per-rule resources reached sbatch (runtime -> --time, threads -> CPUs)
     train = [jobid for jobid, kind in kinds.items() if kind == "rule_train_model"]
-    assert len(train) == 1 and "rule_evaluate_model" in kinds.values()
+    evaluate = [jobid for jobid, kind in kinds.items() if kind == "rule_evaluate_model"]
+    assert len(train) == 1 and len(evaluate) == 1
     record = records[train[0]]
-    wanted = profile["set-resources"]["train_model"]
+    wanted = {k: _at_attempt(v, 1) for k, v in profile["set-resources"]["train_model"].items()}
     assert int(record["TimeLimit"]) == wanted["runtime"]
     assert int(record["ProcCnt"]) == min(profile["set-threads"]["train_model"], cores)
-    assert f"mem={wanted['mem_mb']}M" in record["Tres"] and "gpu" not in record["Tres"]
+    assert f"mem={wanted['mem_mb']}M" in record["Tres"]
+    # the GPU request reached SLURM (--gpus=1 on the node's gres/gpu); evaluation asked none
+    assert "gres:gpu:1" in _scontrol_job(train[0], env)["TresPerJob"]
+    assert "gpu" not in _scontrol_job(evaluate[0], env).get("TresPerJob", "")
     assert elapsed_s < RUN_TIMEOUT_S
