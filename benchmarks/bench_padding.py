@@ -47,10 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_bucketing import MODEL_OPTIONS, demo_store  # noqa: E402
+from bench_bucketing import MODEL_OPTIONS, demo_store
 
-from motivic import datasets, experiment, models, train  # noqa: E402
-from motivic.features import silence_value  # noqa: E402
+from motivic import datasets, experiment, models, train
+from motivic.features import silence_value
 
 
 class AllFrames(nn.Module):

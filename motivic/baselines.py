@@ -49,12 +49,12 @@ from .errors import MotivicError
 __all__ = [
     "DEFAULT_GRID",
     "convnet_features",
-    "load_transfer_convnet",
-    "random_convnet",
     "features_from_store",
     "fit_svm",
+    "load_transfer_convnet",
     "mfcc_stats",
     "mfcc_stats_from_mel",
+    "random_convnet",
     "stats_from_mfcc",
     "svm_probabilities",
 ]

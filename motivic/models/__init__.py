@@ -103,7 +103,9 @@ def options(name: str) -> dict[str, Any]:
     }
 
 
-def check_options(name: str, model_options: dict[str, Any] | None, *, where: str = "models") -> None:
+def check_options(
+    name: str, model_options: dict[str, Any] | None, *, where: str = "models"
+) -> None:
     """Check a model's config options against its builder, before any job runs.
 
     Names must be options of the model (:func:`options`); a value whose option has a

@@ -39,11 +39,11 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_probability",
-    "load_pretrained",
     "init_replicate",
+    "load_pretrained",
     "load_state_dict_file",
-    "resize_kernel",
     "pooled_size",
+    "resize_kernel",
     "split_pool",
 ]
 

@@ -37,6 +37,7 @@ __all__ = [
     "out_lengths",
 ]
 
+
 def check_lengths(
     x: torch.Tensor, lengths: torch.Tensor | Sequence[int] | None
 ) -> torch.Tensor | None:

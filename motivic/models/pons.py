@@ -54,10 +54,10 @@ __all__ = [
     "PonsBranch",
     "PonsSingle",
     "PonsTimeFrequency",
+    "patch_vote",
     "pons_blackbox",
     "pons_frequency",
     "pons_time",
-    "patch_vote",
     "pons_timefreq",
 ]
 

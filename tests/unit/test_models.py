@@ -13,8 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motivic.errors import MotivicError
-from motivic.models import available, build, count_parameters, layer_features, options
-from motivic.models import check_trainable
+from motivic.models import (
+    available,
+    build,
+    check_trainable,
+    count_parameters,
+    layer_features,
+    options,
+)
 from motivic.models.blocks import init_replicate, pooled_size, resize_kernel, split_pool
 from motivic.models.crnn import PRESETS
 from motivic.models.masking import check_lengths, masked_batch_norm, out_lengths
