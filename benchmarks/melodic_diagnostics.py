@@ -55,7 +55,9 @@ def _markdown(table: pd.DataFrame) -> str:
     cols = list(table.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
+        lines.append(
+            "| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -80,11 +82,19 @@ def clips(args) -> None:
         tail.append(end - (t.times_s[idx[-1]] + h) if idx.size else end)
     published = [parse_contour_pattern(p) for p in table["pattern"]]
     n_pub = sum(len(p) for p in published)
-    print(f"{len(table)} clips, pitch {args.pitch}: voiced {voiced_s.mean():.3f} s per clip, "
-          f"share {np.mean([t.voiced.mean() for t in tracks]):.3f}, unvoiced lead "
-          f"{np.mean(lead):.3f} s, tail {np.mean(tail):.3f} s")
-    rows = [{"reading": "published", "tokens_per_clip": n_pub / len(table),
-             "tokens_per_voiced_s": n_pub / voiced_s.sum(), **_shares(t for p in published for t in p)}]
+    print(
+        f"{len(table)} clips, pitch {args.pitch}: voiced {voiced_s.mean():.3f} s per clip, "
+        f"share {np.mean([t.voiced.mean() for t in tracks]):.3f}, unvoiced lead "
+        f"{np.mean(lead):.3f} s, tail {np.mean(tail):.3f} s"
+    )
+    rows = [
+        {
+            "reading": "published",
+            "tokens_per_clip": n_pub / len(table),
+            "tokens_per_voiced_s": n_pub / voiced_s.sum(),
+            **_shares(t for p in published for t in p),
+        }
+    ]
     for mode in contour.MODE_PRESETS:
         for split in (True, False):
             options = contour.mode_options(config["contour"], mode)
@@ -92,15 +102,20 @@ def clips(args) -> None:
                 options["min_gap_s"] = 1e6  # one phrase per voiced stretch: no gap split
             toks = [clip_tokens(t.times_s, t.f0_hz, **options) for t in tracks]
             agree = agreement_table(
-                table.assign(published=table["pattern"], tokens=toks), seed=config["clip_patterns"]["seed"]
+                table.assign(published=table["pattern"], tokens=toks),
+                seed=config["clip_patterns"]["seed"],
             ).iloc[-1]
-            rows.append({
-                "reading": mode + ("" if split else " (no gap split)"),
-                "tokens_per_clip": agree["n_tokens"],
-                "tokens_per_voiced_s": sum(map(len, toks)) / voiced_s.sum(),
-                "exact": agree["exact"], "lcs_own": agree["lcs_own"], "lcs_shuffled": agree["lcs_shuffled"],
-                **_shares(t for seq in toks for t in seq),
-            })
+            rows.append(
+                {
+                    "reading": mode + ("" if split else " (no gap split)"),
+                    "tokens_per_clip": agree["n_tokens"],
+                    "tokens_per_voiced_s": sum(map(len, toks)) / voiced_s.sum(),
+                    "exact": agree["exact"],
+                    "lcs_own": agree["lcs_own"],
+                    "lcs_shuffled": agree["lcs_shuffled"],
+                    **_shares(t for seq in toks for t in seq),
+                }
+            )
     print(_markdown(pd.DataFrame(rows)))
 
 
@@ -117,25 +132,40 @@ def recordings(args) -> None:
             phrases = contour.simplify(tr.times_s, tr.f0_hz, **options)
             toks = [t for p in phrases for t in p.tokens.tolist()]
             grams = collections.Counter(
-                tuple(p.tokens[i : i + 5].tolist()) for p in phrases for i in range(len(p.tokens) - 4)
+                tuple(p.tokens[i : i + 5].tolist())
+                for p in phrases
+                for i in range(len(p.tokens) - 4)
             )
             counts = np.array(list(collections.Counter(toks).values()), dtype=float)
             probs = counts / counts.sum() if counts.size else counts
-            steps = np.concatenate([p.steps[:, 1] - p.steps[:, 0] for p in phrases]) if phrases else []
+            steps = (
+                np.concatenate([p.steps[:, 1] - p.steps[:, 0] for p in phrases]) if phrases else []
+            )
             motifs = {
-                support: summarise_track(tr.times_s, tr.f0_hz, contour_options=options,
-                                         mining_options={**mining_cfg, "support": support})
+                support: summarise_track(
+                    tr.times_s,
+                    tr.f0_hz,
+                    contour_options=options,
+                    mining_options={**mining_cfg, "support": support},
+                )
                 for support in ("phrases", "occurrences")
             }
-            rows.append({
-                "recording": rec, "reading": mode, "tokens": len(toks),
-                "entropy_bits": float(-(probs * np.log2(probs)).sum()) if probs.size else np.nan,
-                "distinct_5grams": len(grams), "5grams_3plus": sum(v >= 3 for v in grams.values()),
-                "median_step_s": float(np.median(steps)) if len(steps) else np.nan,
-                "motifs_by_phrases": motifs["phrases"]["n_motifs"],
-                "motifs_by_occurrences": motifs["occurrences"]["n_motifs"],
-                "occurrences_by_occurrences": motifs["occurrences"]["n_occurrences"],
-            })
+            rows.append(
+                {
+                    "recording": rec,
+                    "reading": mode,
+                    "tokens": len(toks),
+                    "entropy_bits": float(-(probs * np.log2(probs)).sum())
+                    if probs.size
+                    else np.nan,
+                    "distinct_5grams": len(grams),
+                    "5grams_3plus": sum(v >= 3 for v in grams.values()),
+                    "median_step_s": float(np.median(steps)) if len(steps) else np.nan,
+                    "motifs_by_phrases": motifs["phrases"]["n_motifs"],
+                    "motifs_by_occurrences": motifs["occurrences"]["n_motifs"],
+                    "occurrences_by_occurrences": motifs["occurrences"]["n_occurrences"],
+                }
+            )
     print(_markdown(pd.DataFrame(rows)))
 
 

@@ -118,3 +118,31 @@ def test_presets_are_the_shipped_configurations():
     assert set(MODE_PRESETS) == {"paper", "authors"}
     with pytest.raises(MotivicError, match="unknown"):
         mode_options({}, "both")
+
+
+def test_real_recordings_with_20_s_voiced_yield_motifs_in_the_authors_reading():
+    import os
+
+    data = Path(os.environ.get("MOTIVIC_REAL_SINGING", ROOT / "../shared/data/real-singing-f0"))
+    if not data.is_dir():
+        pytest.skip(f"real-singing data not found at {data}")
+    from motivic.audio import load_audio
+    from motivic.pitch import extract_pitch, method_options
+
+    config = load_config(ROOT / "config/real-singing.yaml")
+    options = method_options(config["pitch"], "melodia")
+    sr = options.pop("sr")
+    mining_options = {k: v for k, v in config["mining"].items() if k != "scope"}
+    track = extract_pitch(load_audio(data / "audio/vocadito_1.wav", sr=sr), sr=sr, **options)
+    rows = {
+        mode: summarise_track(
+            track.times_s,
+            track.f0_hz,
+            contour_options=mode_options(config["contour"], mode),
+            mining_options=mining_options,
+        )
+        for mode in MODE_PRESETS
+    }
+    assert rows["authors"]["voiced_s"] >= 20.0
+    assert rows["authors"]["n_motifs"] >= 1  # the released code's reading finds motifs
+    assert rows["authors"]["tokens_per_voiced_s"] > 2 * rows["paper"]["tokens_per_voiced_s"]
