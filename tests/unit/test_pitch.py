@@ -287,3 +287,19 @@ def test_method_options_keep_only_the_backends_keywords():
     assert method_options(cfg, "pyin") == {"method": "pyin", "sr": 44100, "hop_length": 256}
     with pytest.raises(MotivicError, match="pitch.method"):
         method_options(cfg, "swipe")
+
+
+def test_schema_defaults_equal_extract_pitch_defaults():
+    """A key left out of a config means the same as extract_pitch's own default."""
+    import inspect
+
+    import yaml
+
+    from motivic.config import SCHEMA_PATH
+
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())["properties"]["pitch"]["properties"]
+    signature = inspect.signature(extract_pitch).parameters
+    shared = set(schema) & set(signature)
+    assert {"crepe_model", "crepe_decoder", "crepe_voicing_threshold", "hop_length"} <= shared
+    for key in shared - {"sr"}:
+        assert schema[key]["default"] == signature[key].default, key

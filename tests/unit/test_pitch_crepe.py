@@ -313,3 +313,17 @@ def test_evaluation_on_a_hand_made_reference():
     assert scores["voicing_false_alarm"] == pytest.approx(2 / 4)  # frames 1 and 9
     # overall: correct voiced (2, 6, 7) + correct unvoiced (0, 8) = 5 of 10
     assert scores["overall_accuracy"] == pytest.approx(5 / 10)
+
+
+@pytest.mark.gpu
+@needs_weights
+def test_cuda_and_cpu_give_the_same_track():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    y = _harmonic(261.63)
+    cpu = extract_pitch(y, sr=SR, method="crepe", crepe_model="tiny", device="cpu")
+    gpu = extract_pitch(y, sr=SR, method="crepe", crepe_model="tiny", device="cuda")
+    np.testing.assert_array_equal(cpu.voiced, gpu.voiced)
+    assert np.max(np.abs(_cents(gpu.f0_hz[gpu.voiced], cpu.f0_hz[cpu.voiced]))) < 1.0
