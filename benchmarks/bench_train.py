@@ -14,7 +14,8 @@ Protocol
   input), 4 classes with sizes in the proportions of ``tests/unit/test_augment.py::PAPER_SIZES``,
   valid lengths ``clip(exp(N(log 60, 0.6)), 20, 426)`` frames (0.5 s to 10.6 s at 25 ms, most of
   them short, so fixed padding fills most of each input), padding at the log floor.
-  Full mode: 10,640 motifs (the paper's count, 2.3 GB uncompressed). ``--small``: 640 motifs.
+  Full mode: 10,640 motifs (the paper's count, 2.3 GB uncompressed). ``--small``: 640 motifs,
+  and by default only the two light Table I models (CRNN, ResLSTM; ``--models`` adds the others).
 - **Configurations**, varied one factor at a time from the baseline ``fp32 / 0 workers / fixed``:
   AMP (``bf16``; on CUDA also ``fp16``), 2 and 4 DataLoader workers, length bucketing with cropped
   batches (``crop_to_batch: true``); on CUDA also ``tuned`` = AMP (bf16) + 4 workers + bucketing
@@ -460,7 +461,12 @@ def _meta(args, *, cuda: bool, threads: int, n: int, batches: int, argv) -> dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", action="store_true", help="640 motifs, timed batches (CPU)")
-    parser.add_argument("--models", nargs="+", default=list(TABLE1))
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        help="registry names (default: the Table I models; --small: crnn reslstm, since ResNet-50 "
+        "and DenseNet-161 at 128x426 take far longer than a few minutes on a CPU)",
+    )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--n", type=int, help="motifs in the store (default 10,640; --small 640)")
     parser.add_argument("--batches", type=int, help="timed batches (0 = a whole epoch)")
@@ -496,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
     device = "cuda" if cuda else "cpu"
     n = args.n or (640 if args.small else PAPER_MOTIFS)
+    if args.models is None:
+        args.models = ["crnn", "reslstm"] if args.small else list(TABLE1)
     batches = args.batches if args.batches is not None else (3 if args.small else 0)
     threads = args.threads or accel.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
