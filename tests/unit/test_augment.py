@@ -424,3 +424,34 @@ def test_paper_preset_matches_reference_property(sizes, seed):
         expected = _paper_reference(size_of)
     assert dict(counts) == {c: n for c, n in expected.items() if n}
     assert [p for p, _ in plan] == sorted(p for p, _ in plan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 20), min_size=1, max_size=4),
+    copies=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2), st.floats(0, 1)),
+        min_size=4,
+        max_size=4,
+    ),
+    named=st.integers(0, 4),
+    seed=st.integers(0, 1000),
+)
+def test_explicit_mapping_matches_reference_property(sizes, copies, named, seed):
+    labels = [f"c{i}" for i, n in enumerate(sizes) for _ in range(n)]
+    spec = {
+        f"c{i}": {"time": t, "frequency": f, "both": b, "fraction": fr}
+        for i, (t, f, b, fr) in enumerate(copies[: min(named, len(sizes))])
+    }
+    spec["*"] = {"time": 1, "fraction": 0.5}
+    plan = plan_copies(labels, resolve_plan(spec, labels), rng=np.random.default_rng(seed))
+    counts = Counter(labels[p] for p, _ in plan)
+    for i, n in enumerate(sizes):
+        entry = spec.get(f"c{i}", spec["*"])
+        k = entry.get("time", 0) + entry.get("frequency", 0) + entry.get("both", 0)
+        chosen = n if entry["fraction"] >= 1 else round(entry["fraction"] * n)
+        assert counts[f"c{i}"] == k * chosen
+    per_sample = Counter(p for p, _ in plan)
+    for p, c in per_sample.items():  # every chosen sample gets all copies of its class plan
+        entry = spec.get(labels[p], spec["*"])
+        assert c == entry.get("time", 0) + entry.get("frequency", 0) + entry.get("both", 0)
