@@ -147,9 +147,19 @@ def test_run_augment_sets_policy_and_drops_grid_keys():
         "seed": 5,
         "freq_mask_bands": 8,
     }
+    section["time_mask_frames"] = 10
     out = experiment.run_augment(section, "time")
-    assert out == {"freq_mask_bands": 8, "policy": "time", "seed": 5}
+    # a time-masked run reads neither the grid keys nor the frequency mask's
+    assert out == {"policy": "time", "seed": 5, "time_mask_frames": 10}
     assert list(out) == sorted(out)
+    assert experiment.run_augment(section, "frequency") == {
+        "freq_mask_bands": 8,
+        "policy": "frequency",
+        "seed": 5,
+    }
+    both = experiment.run_augment(section, "both")
+    assert both["freq_mask_bands"] == 8 and both["time_mask_frames"] == 10
+    assert experiment.run_augment(section, "none") == {"policy": "none"}
     with pytest.raises(MotivicError, match="policy='warp'"):
         experiment.run_augment(section, "warp")
 
