@@ -9,7 +9,7 @@ request of ``train_model`` reaches SLURM, aggregations run on the submitting nod
 
 ``MOTIVIC_SLURM_TEST``: unset = run when possible, else skip saying why; ``0`` = always skip;
 ``1`` = required (a missing prerequisite fails the test instead of skipping it).
-``MOTIVIC_SLURM_TIMEOUT_S``: seconds the SLURM run may take (default 540).
+``MOTIVIC_SLURM_TIMEOUT_S``: seconds the SLURM run may take (default 900).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ AGGREGATIONS = (
     "index_contour_plots",
 )
 # seconds for the SLURM run; a loaded machine may need more (MOTIVIC_SLURM_TIMEOUT_S)
-RUN_TIMEOUT_S = int(os.environ.get("MOTIVIC_SLURM_TIMEOUT_S", "540"))
+RUN_TIMEOUT_S = int(os.environ.get("MOTIVIC_SLURM_TIMEOUT_S", "900"))
 
 needs_plugin = pytest.mark.skipif(
     importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
