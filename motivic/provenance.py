@@ -98,7 +98,7 @@ def reachable_sources(script: str | Path, root: str | Path) -> list[Path]:
         except OSError:
             inside = False
         package = _package_of(root, path) if inside else None
-        for name in _imported_names(ast.parse(path.read_text(), str(path)), package):
+        for name in _analyse(path, _version(path), package)[0]:
             if name in SCRIPT_HELPERS:
                 helper = helpers_dir / f"{name}.py"
                 if helper.is_file():
@@ -123,10 +123,32 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+def _version(path: Path) -> tuple[int, int]:
+    """Cache key of a file's content: modification time and size."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
 @lru_cache(maxsize=None)
-def _file_digest(path: Path, mtime_ns: int) -> str:
-    tree = _strip_docstrings(ast.parse(path.read_text(), str(path)))
-    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+def _analyse(path: Path, version: tuple[int, int], package: str | None) -> tuple[tuple[str, ...], str]:
+    """Imported names and syntax digest of one file, parsed once per version of the file.
+
+    A workflow parse digests every rule's script; the scripts share most modules, so the
+    cache makes that one parse per module instead of one per (script, module).
+    """
+    tree = ast.parse(path.read_text(), str(path))
+    names = tuple(_imported_names(tree, package))
+    digest = hashlib.sha256(ast.dump(_strip_docstrings(tree), annotate_fields=False).encode())
+    return names, digest.hexdigest()
+
+
+def _file_digest(path: Path, root: Path) -> str:
+    try:
+        inside = path.resolve().is_relative_to((root / PACKAGE).resolve())
+    except OSError:
+        inside = False
+    package = _package_of(root, path) if inside else None
+    return _analyse(path, _version(path), package)[1]
 
 
 def code_digest(script: str | Path, root: str | Path) -> str:
@@ -148,5 +170,5 @@ def code_digest(script: str | Path, root: str | Path) -> str:
     total = hashlib.sha256()
     for path in reachable_sources(script, root):
         rel = path.resolve().relative_to(root.resolve()).as_posix()
-        total.update(f"{rel}\0{_file_digest(path, path.stat().st_mtime_ns)}\n".encode())
+        total.update(f"{rel}\0{_file_digest(path, root)}\n".encode())
     return total.hexdigest()[:16]
