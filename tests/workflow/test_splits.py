@@ -86,6 +86,7 @@ def test_logo_folds_are_jobs_known_from_the_written_split(every_split):
     config["datasets"] = ["motivic"]
     config["training"]["seeds"] = [0, 1]
     config["augment"]["policies"] = []
+    config["augment"]["table2"]["splits"] = ["logo"]
     write_config(workdir, config)
     jobs = planned_jobs(workdir)
     assert jobs["train_model"] == len(config["models"]) * len(summary) * 2
