@@ -279,6 +279,7 @@ def get_final_output():
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
     if TABLE2_RUNS:  # rules/report.smk: augment.policies × augment.table2
         targets += ["results/tables/table2.csv", "results/tables/table2.md"]
+    targets += COMPARISON_TARGETS  # rules/report.smk: motivic vs non-motivic, paired
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
     elif F0_REFERENCES:  # recordings mode with an f0 column in the sheet: pitch scored too
@@ -289,4 +290,3 @@ def get_final_output():
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
     return targets
-    targets += COMPARISON_TARGETS  # rules/report.smk: motivic vs non-motivic, paired
