@@ -56,6 +56,18 @@ def load_tiny() -> dict:
     return yaml.safe_load(TINY.read_text())
 
 
+def change_config(workdir: Path, *path_and_value) -> dict[str, int]:
+    """Write the tiny config with one value changed (``*keys, value``); return the dry run's jobs."""
+    config = load_tiny()
+    *path, value = path_and_value
+    node = config
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    write_config(workdir, config)
+    return planned_jobs(workdir)
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """The tiny workflow run once to completion; tests reading it must not modify it."""

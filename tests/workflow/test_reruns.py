@@ -8,6 +8,7 @@ import pytest
 from motivic.config import validate_config
 from motivic.experiment import BASELINES, SANITY, table1_runs, table2_runs
 
+from .conftest import change_config as _change
 from .conftest import load_tiny, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
@@ -25,17 +26,6 @@ def _network_runs(config, keep=lambda run, config: True):
 def _runs_of(model):
     """Runs (folds × seeds × datasets × strategies) of one baseline or sanity row in Table I."""
     return [r for r in table1_runs(validate_config(load_tiny())) if r.model == model]
-
-
-def _change(workdir, *path_and_value):
-    config = load_tiny()
-    *path, value = path_and_value
-    node = config
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    write_config(workdir, config)
-    return planned_jobs(workdir)
 
 
 def test_pitch_parameter_reruns_everything_from_pitch(tiny_copy):

@@ -17,7 +17,8 @@ import pytest
 from motivic.config import validate_config
 from motivic.experiment import BASELINES, SANITY, table1_runs, table2_runs
 
-from .conftest import ROOT, load_tiny, planned_jobs, write_config
+from .conftest import ROOT, load_tiny, planned_jobs
+from .conftest import change_config as _edit_config
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +36,6 @@ def _networks(keep=lambda run: True) -> int:
     config = validate_config(copy.deepcopy(TINY))
     runs = set(table1_runs(config)) | set(table2_runs(config))
     return len({r for r in runs if r.model not in BASELINES + SANITY and keep(r)})
-
-
-def _edit_config(workdir: Path, *path_and_value) -> dict[str, int]:
-    config = copy.deepcopy(TINY)
-    *path, value = path_and_value
-    node = config
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    write_config(workdir, config)
-    return planned_jobs(workdir)
 
 
 @pytest.fixture
