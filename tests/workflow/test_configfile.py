@@ -17,7 +17,7 @@ def test_configfile_replaces_config_yaml_so_a_model_can_be_removed(tiny_copy):
     del mine["models"]["crnn"]
     mine["augment"]["table2"]["models"] = ["reslstm"]
     (tiny_copy / "mine.yaml").write_text(yaml.safe_dump(mine, sort_keys=False))
-    snakemake(tiny_copy, "--cores", "1", "--configfile", "mine.yaml", "results/tables/table1.csv")
+    snakemake(tiny_copy, "--cores", "1", "--configfile", str(tiny_copy / "mine.yaml"), "results/tables/table1.csv")
     table = pd.read_csv(tiny_copy / "results/tables/table1.csv")
     assert "crnn" not in set(table["model"])
     assert "reslstm" in set(table["model"])
@@ -28,7 +28,7 @@ def test_configfile_does_not_inherit_sections_it_lacks(tiny_copy):
     mine = copy.deepcopy(load_tiny())
     mine["baselines"] = {}
     (tiny_copy / "mine.yaml").write_text(yaml.safe_dump(mine, sort_keys=False))
-    snakemake(tiny_copy, "--cores", "1", "--configfile", "mine.yaml", "results/tables/table1.csv")
+    snakemake(tiny_copy, "--cores", "1", "--configfile", str(tiny_copy / "mine.yaml"), "results/tables/table1.csv")
     table = pd.read_csv(tiny_copy / "results/tables/table1.csv")
     assert not {"mfcc_svm", "convnet_svm"} & set(table["model"])
 
@@ -37,6 +37,6 @@ def test_misspelt_model_option_fails_at_parse_time_naming_the_key(tiny_copy):
     mine = copy.deepcopy(load_tiny())
     mine["models"]["reslstm"]["hidden_sise"] = 8
     (tiny_copy / "mine.yaml").write_text(yaml.safe_dump(mine, sort_keys=False))
-    proc = snakemake(tiny_copy, "-n", "--configfile", "mine.yaml", check=False)
+    proc = snakemake(tiny_copy, "-n", "--configfile", str(tiny_copy / "mine.yaml"), check=False)
     assert proc.returncode != 0
     assert "models.reslstm.hidden_sise" in proc.stdout + proc.stderr
