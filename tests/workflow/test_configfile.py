@@ -11,13 +11,23 @@ from .conftest import load_tiny, snakemake
 pytestmark = pytest.mark.slow
 
 
+# (targets go before --configfile, which takes every following word as another config file)
+
+
 def test_configfile_replaces_config_yaml_so_a_model_can_be_removed(tiny_copy):
     # tiny_copy/config.yaml (the run's config) trains crnn; mine.yaml does not.
     mine = copy.deepcopy(load_tiny())
     del mine["models"]["crnn"]
     mine["augment"]["table2"]["models"] = ["reslstm"]
     (tiny_copy / "mine.yaml").write_text(yaml.safe_dump(mine, sort_keys=False))
-    snakemake(tiny_copy, "--cores", "1", "--configfile", str(tiny_copy / "mine.yaml"), "results/tables/table1.csv")
+    snakemake(
+        tiny_copy,
+        "--cores",
+        "1",
+        "results/tables/table1.csv",
+        "--configfile",
+        str(tiny_copy / "mine.yaml"),
+    )
     table = pd.read_csv(tiny_copy / "results/tables/table1.csv")
     assert "crnn" not in set(table["model"])
     assert "reslstm" in set(table["model"])
@@ -28,7 +38,14 @@ def test_configfile_does_not_inherit_sections_it_lacks(tiny_copy):
     mine = copy.deepcopy(load_tiny())
     mine["baselines"] = {}
     (tiny_copy / "mine.yaml").write_text(yaml.safe_dump(mine, sort_keys=False))
-    snakemake(tiny_copy, "--cores", "1", "--configfile", str(tiny_copy / "mine.yaml"), "results/tables/table1.csv")
+    snakemake(
+        tiny_copy,
+        "--cores",
+        "1",
+        "results/tables/table1.csv",
+        "--configfile",
+        str(tiny_copy / "mine.yaml"),
+    )
     table = pd.read_csv(tiny_copy / "results/tables/table1.csv")
     assert not {"mfcc_svm", "convnet_svm"} & set(table["model"])
 
