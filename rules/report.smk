@@ -25,24 +25,6 @@ COMPARISON_TARGETS = (
 )
 
 
-def split_folds(dataset, split):
-    """Fold numbers of a strategy: from the config, or (logo) from the written split."""
-    n = _splits.fold_count(config["split"], split)
-    if n is None:
-        summary = checkpoints.split_segments.get(dataset=dataset, split=split).output.summary
-        n = _splits.read_fold_count(summary)
-    return range(n)
-
-
-def run_files(cells, name):
-    """Input function: file ``name`` of every run (fold × seed) of ``cells``."""
-
-    def inner(wildcards):
-        return [f"{run.path}/{name}" for run in _grid.expand_runs(cells, config, split_folds)]
-
-    return inner
-
-
 rule collect_results:
     input:
         metrics=run_files(TABLE1_CELLS, "metrics.json"),
