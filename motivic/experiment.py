@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import grid as _grid
+from .augment.masks import POLICIES  # the {augment} wildcard values
 from .errors import MotivicError
 from .grid import BASELINES, SANITY, Run
 
@@ -52,8 +53,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Augmentation policies (the ``{augment}`` wildcard values).
-POLICIES = ("none", "frequency", "time", "both")
 
 _STORE_ONLY_ATTRS = ("dataset", "motivic_version")
 # Options that read weight files at build time: the trained weights replace them in a checkpoint.
