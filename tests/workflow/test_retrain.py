@@ -48,6 +48,12 @@ def _equal(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def _forcerun_train_model(workdir: Path, run: Path) -> list[str]:
+    """Arguments that retrain ``run`` only: ``--forcerun`` takes every word after it as a rule or
+    file, so the target goes before it (after it, the target would be forced and ``all`` built)."""
+    return [_target(workdir, run), "--cores", "1", "--forcerun", "train_model"]
+
+
 def _config(**training) -> dict:
     config = copy.deepcopy(load_tiny())
     config["training"].update(training)
@@ -57,7 +63,7 @@ def _config(**training) -> dict:
 def test_forcerun_train_model_completes_with_the_old_best_weights(tiny_copy):
     run = _run_dir(tiny_copy)
     best = _weights(run / "checkpoint.pt")
-    snakemake(tiny_copy, "--cores", "1", "--forcerun", "train_model", _target(tiny_copy, run))
+    snakemake(tiny_copy, *_forcerun_train_model(tiny_copy, run))
     assert _equal(_weights(run / "checkpoint.pt"), best)
     assert (run / "metrics.json").stat().st_size > 0
 
@@ -67,7 +73,7 @@ def test_changed_num_workers_reruns_nothing_and_a_forced_rerun_completes(tiny_co
     best = _weights(run / "checkpoint.pt")
     write_config(tiny_copy, _config(num_workers=1, device="cpu"))
     assert planned_jobs(tiny_copy) == {}
-    snakemake(tiny_copy, "--cores", "1", "--forcerun", "train_model", _target(tiny_copy, run))
+    snakemake(tiny_copy, *_forcerun_train_model(tiny_copy, run))
     assert _equal(_weights(run / "checkpoint.pt"), best)
 
 
