@@ -300,9 +300,11 @@ def _scontrol_job(jobid: str, env: dict) -> dict[str, str]:
 
 def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     config = load_tiny()
-    # 2 styles x 3 recordings: every array task starts a Snakemake process of its own, so the
-    # recordings, not the stages, set this test's runtime
+    # 2 styles x 2 recordings, one holdout split: every array task starts a Snakemake process of
+    # its own, so the recordings, not the stages, set this test's runtime
     config["synth"]["n_classes"] = 2
+    config["synth"]["recordings_per_class"] = 2
+    config["split"]["strategies"] = ["random"]
     workdir = tmp_path / "run"
     workdir.mkdir()
     write_config(workdir, config)
