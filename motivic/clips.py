@@ -98,7 +98,7 @@ def scan_clips(root: str | Path, *, label: str = "singer", metadata: str | Path 
             f"corpus.label={label!r} is neither a parsed field (singer, recording) nor a metadata column; "
             f"available: {sorted(set(clips.columns) - {'path', 'clip'})}"
         )
-    clips["label"] = clips[label].fillna("").astype(str)
+    clips["label"] = clips[label].astype(object).fillna("").astype(str)
     missing = clips.loc[clips["label"].str.strip() == "", "path"].tolist()
     if missing:
         raise MotivicError(f"clip corpus {root}: {len(missing)} clip(s) have no {label!r}, e.g. {missing[:3]}")

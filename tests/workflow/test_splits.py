@@ -76,7 +76,7 @@ def test_logo_folds_are_jobs_known_from_the_written_split(every_split):
     n_recordings = pd.read_csv(workdir / "results/segments/motivic.tsv", sep="\t")[
         "recording"
     ].nunique()
-    excluded = summary["sat_out"].fillna("").iloc[0]
+    excluded = summary["sat_out"].astype(object).fillna("").iloc[0]
     assert len(summary) <= n_recordings and (summary["n_test"] > 0).all()
     assert summary["test_groups"].is_unique
     if not excluded:
