@@ -946,7 +946,10 @@ def build_store(
         segs["group"] = segs["recording"]
     no_group = segs["group"].isna() | (segs["group"].astype(str) == "")
     segs["group"] = segs["group"].astype(str).where(~no_group, segs["recording"])
-    segs["motif_id"] = segs["motif_id"].astype(object).fillna("").astype(str) if "motif_id" in segs else ""
+    if "motif_id" in segs:
+        segs["motif_id"] = segs["motif_id"].astype(object).fillna("").astype(str)
+    else:
+        segs["motif_id"] = ""
     segs["source"] = segs["source"].astype(str) if "source" in segs else segs["recording"]
     unknown = sorted(set(segs["source"]) - set(audio_paths))
     if unknown:
