@@ -410,16 +410,20 @@ def crepe_f0(
     voicing_threshold: float = 0.21,
     device: str | None = None,
     batch_size: int = 512,
-) -> np.ndarray:
+    with_guess: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """f0 in Hz per frame (0 = unvoiced), frame ``i`` centred at ``i * hop_length / sr`` s.
 
     Parameters are those of :func:`motivic.pitch.extract_pitch` (``model``, ``weights``,
     ``decoder`` and ``voicing_threshold`` are its ``crepe_*`` options), already validated;
-    ``device`` ``None`` picks CUDA when available.
+    ``device`` ``None`` picks CUDA when available. ``with_guess`` also returns the decoded
+    pitch of every frame, unvoiced ones included (MIREX's "unvoiced guesses").
 
     Returns
     -------
     f0_hz : np.ndarray [shape=(1 + len(y) // hop_length,)]
+    guess_hz : np.ndarray [shape=f0_hz.shape]
+        Only with ``with_guess``: the pitch of every frame (equal to ``f0_hz`` where voiced).
     """
     import librosa
     import torch
@@ -437,4 +441,6 @@ def crepe_f0(
     )
     voiced = (periodicity >= voicing_threshold) & (rms_db >= _SILENCE_DB)
     logger.debug("crepe %s on %s: %d frames, %d voiced", model, device, n_frames, voiced.sum())
-    return np.where(voiced, _cents_to_hz(cents), 0.0)
+    guess = _cents_to_hz(cents)
+    f0 = np.where(voiced, guess, 0.0)
+    return (f0, guess) if with_guess else f0

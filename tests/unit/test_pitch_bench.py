@@ -68,16 +68,22 @@ def test_summary_speeds_are_totals_over_files():
             "method": "m",
             "recording": r,
             **dict.fromkeys(EVALUATION_METRICS, v),
+            "rpa_guess": g,
             "audio_s": a,
             "cpu_s": c,
             "wall_s": 2 * c,
         }
-        for r, v, a, c in [("x", 0.5, 10.0, 1.0), ("y", 1.0, 30.0, 4.0)]
+        for r, v, g, a, c in [("x", 0.5, 0.6, 10.0, 1.0), ("y", 1.0, 1.0, 30.0, 4.0)]
     ]
-    table = bench.summarise(pd.DataFrame(rows)).set_index("recording")
-    assert table.loc["MEAN", "raw_pitch_accuracy"] == pytest.approx(0.75)
-    assert table.loc["MEAN", "audio_s_per_cpu_s"] == pytest.approx(40.0 / 5.0)
-    assert table.loc["x", "audio_s_per_wall_s"] == pytest.approx(5.0)
+    # a backend without unvoiced guesses (Melodia here) gets a blank cell, not 'nan'
+    rows += [{**row, "method": "no_guess", "rpa_guess": float("nan")} for row in rows]
+    table = bench.summarise(pd.DataFrame(rows)).set_index(["method", "recording"])
+    assert table.loc[("m", "MEAN"), "raw_pitch_accuracy"] == pytest.approx(0.75)
+    assert table.loc[("m", "MEAN"), "rpa_guess"] == pytest.approx(0.8)
+    assert table.loc[("m", "x"), "rpa_guess"] == pytest.approx(0.6)
+    assert table.loc[("m", "MEAN"), "audio_s_per_cpu_s"] == pytest.approx(40.0 / 5.0)
+    assert table.loc[("m", "x"), "audio_s_per_wall_s"] == pytest.approx(5.0)
     text = bench.markdown(table.reset_index(), "header")
-    assert "| m | 0.750 | 0.750 | 0.750 | 0.750 | 0.750 | 8.00 | 4.00 |" in text
+    assert "| m | 0.750 | 0.750 | 0.750 | 0.750 | 0.750 | 0.800 | 8.00 | 4.00 |" in text
+    assert "| no_guess | 0.750 | 0.750 | 0.750 | 0.750 | 0.750 |  | 8.00 | 4.00 |" in text
     assert "| m | 0.500 | 1.000 |" in text

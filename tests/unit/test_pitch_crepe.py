@@ -251,6 +251,33 @@ def test_threshold_one_leaves_nothing_voiced():
     assert not track.voiced.any()
 
 
+@needs_weights
+def test_unvoiced_guesses_keep_the_voiced_track_and_give_every_frame_a_pitch():
+    """with_guess: the first track is extract_pitch's; the second has a pitch on every frame."""
+    y = np.concatenate([_harmonic(220.0, seconds=0.5), np.zeros(SR // 2)]).astype(np.float32)
+    band = {"sr": SR, "hop_length": HOP, "fmin_hz": 80.0, "fmax_hz": 1000.0}
+    f0, guess = crepe.crepe_f0(y, model="tiny", with_guess=True, **band)
+    track = extract_pitch(y, method="crepe", crepe_model="tiny", **band)
+    np.testing.assert_array_equal(f0, track.f0_hz)
+    assert track.voiced.any() and not track.voiced.all()
+    np.testing.assert_array_equal(guess[track.voiced], f0[track.voiced])
+    assert (guess > 0).all()
+
+
+def test_pyin_unvoiced_guesses_keep_the_voiced_track():
+    from motivic.pitch.pyin import pyin_f0
+
+    sr = 22050
+    t = np.arange(sr // 2) / sr
+    y = np.concatenate([0.3 * np.sin(2 * np.pi * 220.0 * t), np.zeros(sr // 2)])
+    band = {"sr": sr, "hop_length": HOP, "fmin_hz": 80.0, "fmax_hz": 1000.0}
+    f0, guess = pyin_f0(y, frame_size=2048, with_guess=True, **band)
+    track = extract_pitch(y, method="pyin", frame_size=2048, **band)
+    np.testing.assert_array_equal(f0, track.f0_hz)
+    np.testing.assert_array_equal(guess[track.voiced], f0[track.voiced])
+    assert track.voiced.any() and (guess >= 0).all()
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
