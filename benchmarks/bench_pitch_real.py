@@ -24,9 +24,8 @@ Protocol
   frame; Melodia has none here (``guessUnvoiced`` changes its contour selection), so its cell
   is blank. ``RPA`` itself counts a reference-voiced frame the backend calls unvoiced as wrong.
 - Speed: audio seconds per CPU second of the process (``time.process_time`` around
-  the backend call — ``extract_pitch``, or for pYIN and CREPE the backend function that returns
-  the same track and the guesses in one pass — which counts every thread; weights loading and
-  resampling included)
+  ``extract_pitch``, which counts every thread; weights loading and resampling included; the
+  unvoiced guesses come from the same pass)
   and per wall second. Each backend first runs once, untimed, on one second of a tone,
   so imports and JIT compilation are not counted. The host is shared: compare the ratios
   between backends of one run, not absolute times across runs.
@@ -60,12 +59,9 @@ from motivic.pitch import (
     evaluate_pitch,
     evaluation_table,
     extract_pitch,
-    PitchTrack,
     load_pitch_csv,
     method_options,
 )
-from motivic.pitch.crepe import crepe_f0
-from motivic.pitch.pyin import pyin_f0
 
 logger = logging.getLogger("bench_pitch_real")
 
@@ -125,33 +121,6 @@ def backend_options(backend: str, pitch_cfg: dict) -> dict:
     return method_options(cfg, method)
 
 
-def track_and_guess(y: np.ndarray, options: dict) -> tuple[PitchTrack, PitchTrack | None]:
-    """The backend's track (as ``extract_pitch`` returns it) and its unvoiced-guess track.
-
-    pYIN and CREPE are called directly with ``with_guess=True``, so one pass gives both (their
-    voiced track is the one ``extract_pitch`` returns, checked in tests/unit); Melodia has no
-    guess track (``None``).
-    """
-    method = options["method"]
-    if method == "melodia":
-        return extract_pitch(y, **options), None
-    band = {key: options[key] for key in ("sr", "hop_length", "fmin_hz", "fmax_hz")}
-    if method == "pyin":
-        f0, guess = pyin_f0(y, frame_size=options["frame_size"], with_guess=True, **band)
-    else:
-        f0, guess = crepe_f0(
-            y,
-            model=options["crepe_model"],
-            weights=options["crepe_weights"],
-            decoder=options["crepe_decoder"],
-            voicing_threshold=options["crepe_voicing_threshold"],
-            with_guess=True,
-            **band,
-        )
-    times = np.arange(len(f0)) * options["hop_length"] / options["sr"]
-    return PitchTrack(times, f0), PitchTrack(times, guess)
-
-
 def run_backend(backend: str, options: dict, pairs: pd.DataFrame) -> list[dict]:
     sr = options["sr"]
     warm = 0.3 * np.sin(2 * np.pi * 220.0 * np.arange(sr) / sr)
@@ -160,7 +129,7 @@ def run_backend(backend: str, options: dict, pairs: pd.DataFrame) -> list[dict]:
     for pair in pairs.itertuples():
         y = load_audio(pair.audio, sr=sr)
         cpu, wall = time.process_time(), time.perf_counter()
-        track, guess = track_and_guess(y, options)
+        track, guess = extract_pitch(y, with_guess=True, **options)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         reference = load_pitch_csv(pair.f0)
         scores = evaluate_pitch(reference, track)
@@ -188,13 +157,8 @@ def run_backend(backend: str, options: dict, pairs: pd.DataFrame) -> list[dict]:
 
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
     """evaluation_table plus audio/CPU/wall seconds (sums on MEAN rows) and speeds."""
-    table = evaluation_table(raw[["method", "recording", *EVALUATION_METRICS]])
-    guess = raw.groupby("method", sort=False)["rpa_guess"].mean()
-    per_guess = raw.set_index(["method", "recording"])["rpa_guess"]
-    table["rpa_guess"] = [
-        guess.loc[m] if r.startswith("MEAN") else per_guess.loc[(m, r)]
-        for m, r in zip(table["method"], table["recording"])
-    ]
+    metrics = (*EVALUATION_METRICS, "rpa_guess")
+    table = evaluation_table(raw[["method", "recording", *metrics]], metrics=metrics)
     timing = raw.groupby("method")[["audio_s", "cpu_s", "wall_s"]].sum()
     per_file = raw.set_index(["method", "recording"])[["audio_s", "cpu_s", "wall_s"]]
     for col in ("audio_s", "cpu_s", "wall_s"):

@@ -119,7 +119,8 @@ def extract_pitch(
     crepe_decoder: str = "weighted_argmax",
     crepe_voicing_threshold: float = 0.21,
     device: str | None = None,
-) -> PitchTrack:
+    with_guess: bool = False,
+) -> PitchTrack | tuple[PitchTrack, PitchTrack | None]:
     """Estimate the f0 of the predominant voice.
 
     Parameters
@@ -153,11 +154,18 @@ def extract_pitch(
         Frames whose periodicity (activation at the decoded bin) is lower are unvoiced.
     device : str or None
         torch device for crepe; ``None`` picks CUDA when available, else CPU.
+    with_guess : bool
+        Also return the backend's pitch on every frame, unvoiced ones included (MIREX's
+        "unvoiced guesses", for scoring raw pitch accuracy with voicing ignored): pYIN's
+        best f0 and CREPE's decoded pitch, from the same pass; Melodia gives none.
 
     Returns
     -------
     track : PitchTrack
         One frame per hop; unvoiced frames have ``f0_hz == 0``.
+    guess : PitchTrack or None
+        Only with ``with_guess``: the same frames with a pitch wherever the backend has one
+        (equal to ``track`` on voiced frames); ``None`` for Melodia.
 
     Raises
     ------
@@ -177,6 +185,7 @@ def extract_pitch(
         sr, method, hop_length, frame_size, fmin_hz, fmax_hz, voicing_tolerance, equal_loudness
     )
     band = {"sr": sr, "hop_length": hop_length, "fmin_hz": fmin_hz, "fmax_hz": fmax_hz}
+    guess = None
     if method == "melodia":
         from .melodia import melodia_f0
 
@@ -190,25 +199,29 @@ def extract_pitch(
     elif method == "pyin":
         from .pyin import pyin_f0
 
-        f0 = pyin_f0(y, frame_size=frame_size, **band)
+        f0, guess = pyin_f0(y, frame_size=frame_size, with_guess=True, **band)
     else:
         from .crepe import crepe_f0
 
         _check_crepe(crepe_model, crepe_decoder, crepe_voicing_threshold)
-        f0 = crepe_f0(
+        f0, guess = crepe_f0(
             y,
             model=crepe_model,
             weights=crepe_weights,
             decoder=crepe_decoder,
             voicing_threshold=crepe_voicing_threshold,
             device=device,
+            with_guess=True,
             **band,
         )
     times = np.arange(len(f0)) * hop_length / sr
     logger.debug(
         "%s: %d frames, %.1f%% voiced", method, len(f0), 100 * np.mean(f0 > 0) if len(f0) else 0
     )
-    return PitchTrack(times, f0)
+    track = PitchTrack(times, f0)
+    if not with_guess:
+        return track
+    return track, (None if guess is None else PitchTrack(times, guess))
 
 
 def _check_signal(y) -> np.ndarray:

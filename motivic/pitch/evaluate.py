@@ -94,14 +94,19 @@ def evaluation_subset(recordings, n: int | None) -> list:
     return [items[i] for i in idx]
 
 
-def evaluation_table(scores: pd.DataFrame) -> pd.DataFrame:
+def evaluation_table(
+    scores: pd.DataFrame, metrics: tuple[str, ...] = EVALUATION_METRICS
+) -> pd.DataFrame:
     """Per-recording pitch scores → one block per method, with mean rows.
 
     Parameters
     ----------
     scores : pandas.DataFrame
-        Columns ``method``, ``recording`` and :data:`EVALUATION_METRICS`; one row per
-        (method, recording) evaluated.
+        Columns ``method``, ``recording`` and ``metrics``; one row per (method, recording)
+        evaluated.
+    metrics : tuple of str
+        Score columns to keep and average (default :data:`EVALUATION_METRICS`); a column
+        that is NaN for a method stays NaN on its mean rows.
 
     Returns
     -------
@@ -112,7 +117,7 @@ def evaluation_table(scores: pd.DataFrame) -> pd.DataFrame:
         ``MEAN_COMMON`` row over the recordings every method was evaluated on (the
         fair comparison). ``n_recordings`` is 1 on per-recording rows.
     """
-    missing = [c for c in ("method", "recording", *EVALUATION_METRICS) if c not in scores]
+    missing = [c for c in ("method", "recording", *metrics) if c not in scores]
     if missing:
         raise MotivicError(f"evaluation_table: scores lack columns {missing}")
     methods = list(dict.fromkeys(scores["method"]))
@@ -122,20 +127,21 @@ def evaluation_table(scores: pd.DataFrame) -> pd.DataFrame:
     for method in methods:
         rows = scores[scores["method"] == method].sort_values("recording")
         rows = rows.assign(n_recordings=1)
-        means = [_mean_row(rows, method, "MEAN")]
+        means = [_mean_row(rows, method, "MEAN", metrics)]
         if any(s != common for s in sets) and common:
-            means.append(_mean_row(rows[rows["recording"].isin(common)], method, "MEAN_COMMON"))
+            common_rows = rows[rows["recording"].isin(common)]
+            means.append(_mean_row(common_rows, method, "MEAN_COMMON", metrics))
         blocks += [rows, pd.DataFrame(means)]
-    columns = ["method", "recording", "n_recordings", *EVALUATION_METRICS]
+    columns = ["method", "recording", "n_recordings", *metrics]
     if not blocks:
         return pd.DataFrame(columns=columns)
     return pd.concat(blocks, ignore_index=True)[columns]
 
 
-def _mean_row(rows: pd.DataFrame, method: str, name: str) -> dict:
+def _mean_row(rows: pd.DataFrame, method: str, name: str, metrics: tuple[str, ...]) -> dict:
     return {
         "method": method,
         "recording": name,
         "n_recordings": len(rows),
-        **{m: float(rows[m].mean()) for m in EVALUATION_METRICS},
+        **{m: float(rows[m].mean()) for m in metrics},
     }
