@@ -70,8 +70,10 @@ DEFAULT_BACKENDS = [
     "pyin",
     "crepe:tiny",
     "crepe:tiny:viterbi",
+    "crepe:tiny:viterbi_torchcrepe",
     "crepe:full",
     "crepe:full:viterbi",
+    "crepe:full:viterbi_torchcrepe",
 ]
 SHORT = {
     "raw_pitch_accuracy": "RPA",

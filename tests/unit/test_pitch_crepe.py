@@ -188,14 +188,70 @@ def test_weighted_argmax_interpolates_between_bins():
     np.testing.assert_allclose(periodicity, [0.9 * np.exp(-0.5 * (0.25 / 1.5) ** 2), 0.9])
 
 
-def test_viterbi_ignores_a_one_frame_jump_that_argmax_follows():
+@pytest.mark.parametrize("decoder", ["viterbi", "viterbi_torchcrepe"])
+def test_viterbi_ignores_a_one_frame_jump_that_argmax_follows(decoder):
     peaks = [150.0] * 10 + [210.0] + [150.0] * 10
     activation = _bumps(peaks) + _bumps([150.0] * 21, height=0.3) * (np.arange(21) == 10)[:, None]
     argmax_cents, _ = crepe.decode_activation(activation)
-    viterbi_cents, viterbi_periodicity = crepe.decode_activation(activation, decoder="viterbi")
+    viterbi_cents, viterbi_periodicity = crepe.decode_activation(activation, decoder=decoder)
     assert abs(argmax_cents[10] - crepe.bin_cents(210)) < 5
     np.testing.assert_allclose(viterbi_cents, crepe.bin_cents(150.0), atol=5)
     assert viterbi_periodicity[10] == pytest.approx(0.3, abs=0.01)
+
+
+def test_authors_viterbi_emits_the_argmax_bin_with_the_self_emission_bonus():
+    # marl/crepe: P(observed argmax bin | true bin) = 0.1 + 0.9/360 if equal, else 0.9/360.
+    allowed = np.arange(360) >= 10
+    activation = np.zeros((2, 360))
+    activation[0, 50], activation[1, 5], activation[1, 70] = 0.8, 0.99, 0.4  # bin 5 out of range
+    emission = crepe.viterbi_emissions(activation, allowed, "viterbi")
+    assert emission.shape == (360, 2)
+    assert emission[50, 0] == pytest.approx(0.1 + 0.9 / 360)
+    assert emission[70, 1] == pytest.approx(0.1 + 0.9 / 360)
+    assert emission[51, 0] == pytest.approx(0.9 / 360) and emission[50, 1] == pytest.approx(0.9 / 360)
+    assert np.all(emission[:10] == 0.0)
+
+
+def test_torchcrepe_viterbi_emits_the_softmax_of_the_sigmoid_outputs():
+    allowed = np.arange(360) < 300
+    activation = np.zeros((1, 360))
+    activation[0, 100] = 0.9
+    emission = crepe.viterbi_emissions(activation, allowed, "viterbi_torchcrepe")
+    assert emission[:, 0].sum() == pytest.approx(1.0)
+    assert emission[100, 0] / emission[101, 0] == pytest.approx(np.exp(0.9))
+    assert np.all(emission[300:, 0] == 0.0)
+
+
+def _path_log_probability(emission, transition, path):
+    with np.errstate(divide="ignore"):
+        log_e, log_t = np.log(emission), np.log(transition)
+    steps = log_t[path[:-1], path[1:]].sum() if len(path) > 1 else 0.0
+    return np.log(1.0 / emission.shape[0]) + log_e[path, np.arange(len(path))].sum() + steps
+
+
+def _best_log_probability_reference(emission, transition):
+    """Plain Viterbi recursion: the largest log-probability of any bin path."""
+    with np.errstate(divide="ignore"):
+        log_e, log_t = np.log(emission), np.log(transition)
+    score = np.log(1.0 / emission.shape[0]) + log_e[:, 0]
+    for t in range(1, emission.shape[1]):
+        score = np.array([np.max(score + log_t[:, j]) for j in range(len(score))]) + log_e[:, t]
+    return score.max()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    peaks=st.lists(st.integers(20, 339), min_size=2, max_size=6),
+    decoder=st.sampled_from(["viterbi", "viterbi_torchcrepe"]),
+)
+def test_viterbi_path_is_as_likely_as_the_reference_recursion_finds(peaks, decoder):
+    activation = _bumps(peaks) + 0.01
+    allowed = np.ones(360, dtype=bool)
+    emission = crepe.viterbi_emissions(activation, allowed, decoder)
+    transition = crepe._viterbi_transition()
+    path = crepe._viterbi_bins(activation, allowed, decoder)
+    best = _best_log_probability_reference(emission, transition)
+    assert _path_log_probability(emission, transition, path) == pytest.approx(best, rel=1e-9)
 
 
 def test_decoding_keeps_to_the_frequency_range():
