@@ -196,7 +196,7 @@ def test_mine_alphabet_over_bitmask_size_matches_brute_force():
     # 70 distinct tokens: the backward checks fall back to sorting window tokens
     base = list(np.random.default_rng(3).permutation(70).reshape(7, 10))
     seqs = [*base, base[0][2:8], np.concatenate([base[1][:4], base[0][3:6], base[1][:3]])]
-    assert len(np.unique(np.concatenate(seqs))) > mining._BITMASK_MAX_TOKENS
+    assert len(np.unique(np.concatenate(seqs))) > mining.bide._BITMASK_MAX_TOKENS
     for gap in [(0, 0), (0, 1)]:
         kw = {"min_support": 2, "min_length": 1, "min_gap": gap[0], "max_gap": gap[1]}
         pats = mine_closed_patterns(seqs, **kw)
@@ -283,7 +283,7 @@ def test_mine_matches_brute_force_gapped(seqs, min_support, gap):
 def test_mine_sort_based_backward_check_matches_brute_force(seqs, min_support, gap):
     seqs = [s[:7] for s in seqs]
     kw = {"min_support": min_support, "min_length": 1, "min_gap": gap[0], "max_gap": gap[1]}
-    with mock.patch.object(mining, "_BITMASK_MAX_TOKENS", 0):
+    with mock.patch.object(mining.bide, "_BITMASK_MAX_TOKENS", 0):
         got = mine_closed_patterns(seqs, **kw)
     assert _summary(got) == _summary(brute_force(seqs, **kw))
 
