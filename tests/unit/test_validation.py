@@ -133,7 +133,7 @@ def test_too_long_is_decided_from_the_header_without_decoding(tmp_path, monkeypa
     def no_decoding(*args, **kwargs):
         raise AssertionError("a too-long file must not be decoded")
 
-    monkeypatch.setattr(validation, "audio_blocks", no_decoding)
+    monkeypatch.setattr(validation.files, "audio_blocks", no_decoding)
     check = check_audio(path, max_duration_s=2.0)
     assert check.status == "error" and check.checks == ("too_long",)
     assert "corpus.max_duration_s=2" in check.message and check.duration_s == pytest.approx(3.0)
