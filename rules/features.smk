@@ -47,7 +47,7 @@ rule build_mel_store:
         "../workflow_scripts/build_mel_store.py"
 
 
-# The folds of one split strategy (motivic/splits.py): a checkpoint, because leave-one-group-out
+# The folds of one split strategy (motivic/splits/): a checkpoint, because leave-one-group-out
 # has one fold per group, known once the segments are. Each fold's file is a job of its own.
 checkpoint split_segments:
     input:

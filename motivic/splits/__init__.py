@@ -1,0 +1,70 @@
+"""Split strategies: holdout splits and grouped cross-validation folds.
+
+Every strategy turns a segments table into one or more *folds*; each fold
+assigns every segment to ``train``, ``val``, ``test`` or ``excluded``.
+
+``random``
+    Arronte Alvarez & Gómez (2021): segments shuffled into train/val/test by
+    ``fractions``, stratified by label. The unit shuffled is an *overlap
+    cluster* (segments of one audio source whose time spans overlap, see
+    :func:`overlap_clusters`), so two segments sharing audio never sit on both
+    sides. ``repeats`` independent draws (seeds ``seed + k``) are folds
+    ``0 … repeats-1``.
+``group``
+    Every segment of one group (``group_column``: ``recording`` by default, or
+    any column such as ``group`` or ``singer``) in one split; ``repeats`` draws
+    as for ``random``.
+``group_kfold``
+    K folds over groups (``folds`` = K). Stratified by label with
+    scikit-learn's ``StratifiedGroupKFold`` when every label occurs in at least
+    K groups, else ``GroupKFold`` (which balances fold sizes only); the log
+    and :attr:`FoldPlan.method` say which.
+``logo``
+    Leave one group out: one fold per group, the usual protocol with few
+    recordings (e.g. the flamenco corpora).
+
+In ``group_kfold`` and ``logo`` the training groups of a fold are split again,
+*by group*, into train and validation (:func:`inner_validation`), so no group
+is on both sides of the checkpoint selection either.
+
+A label with too few units (clusters for ``random``, groups otherwise) is
+handled identically in all folds (``small_labels``): an error naming it, or its
+segments ``excluded`` from every fold, logged with the reason
+(:attr:`FoldPlan.sat_out`). Holdouts need three units of a label (test,
+validation, training); ``group_kfold`` and ``logo`` need two (one tested, one
+trained on): a label with only two groups then has none in the validation part
+of a fold, which only weakens checkpoint selection for it.
+
+Layout: :mod:`.units` (overlap clusters, the holdout draws, labels that sit out),
+:mod:`.folds` (:func:`make_folds` for every strategy, inner validation),
+:mod:`.files` (the split and folds tables on disk).
+"""
+
+from .files import load_split, read_fold_count, write_folds, write_split
+from .folds import (
+    FoldPlan,
+    assign_splits,
+    fold_count,
+    inner_validation,
+    make_folds,
+    strategy_params,
+)
+from .units import EXCLUDED, HOLDOUT_STRATEGIES, SPLIT_NAMES, STRATEGIES, overlap_clusters
+
+__all__ = [
+    "EXCLUDED",
+    "HOLDOUT_STRATEGIES",
+    "SPLIT_NAMES",
+    "STRATEGIES",
+    "FoldPlan",
+    "assign_splits",
+    "fold_count",
+    "inner_validation",
+    "load_split",
+    "make_folds",
+    "overlap_clusters",
+    "read_fold_count",
+    "strategy_params",
+    "write_folds",
+    "write_split",
+]
