@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .augment.masks import POLICIES
 from .errors import MotivicError
 from .splits import fold_count
 
@@ -22,18 +23,30 @@ __all__ = [
     "SANITY",
     "Cell",
     "Run",
+    "check_grid",
     "expand_runs",
+    "feature_set_for",
+    "run_augment",
     "run_training",
     "sanity_rows",
     "seeds",
     "table1_cells",
+    "table1_runs",
     "table2_cells",
+    "table2_runs",
 ]
 
 #: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
 BASELINES = ("mfcc_svm", "convnet_svm")
 #: Sanity rows (``sanity:`` keys), never augmented.
 SANITY = ("duration_only", "shuffled_labels")
+
+# Keys of the augment section that choose runs rather than describe the masking of one run.
+_GRID_AUGMENT_KEYS = ("policy", "policies", "table2")
+# Which masks each policy draws, and the prefix of the augment keys that configure a mask:
+# a run reads only the keys of its own masks (a time-mask width never reruns frequency runs).
+_POLICY_MASKS = {"frequency": ("frequency",), "time": ("time",), "both": ("frequency", "time")}
+_MASK_KEY_PREFIXES = {"frequency": "freq_", "time": "time_"}
 
 RUN_PATTERN = "results/models/{model}/{dataset}/{split}/{fold}/{seed}/{augment}"
 
@@ -172,3 +185,134 @@ def expand_runs(
             numbers = list(range(n))
         runs += [cell.run(k, s) for k in numbers for s in seeds(config)]
     return runs
+
+
+# ---------------------------------------------------------------------------
+# the grid's config helpers (plain config mappings; no torch)
+# ---------------------------------------------------------------------------
+
+
+def feature_set_for(model_name: str, model_cfg: Mapping | None, feature_sets: Mapping) -> str:
+    """Feature set a model trains on: ``models.<name>.features``, else the first one defined.
+
+    The schema gives the ``pons_*`` models ``features: mel40`` by default
+    (Pons, Lidy & Serra 2016 use 40 bands); the others default to the first
+    feature set of the ``features:`` section (``logmel128`` in the shipped configs).
+
+    Parameters
+    ----------
+    model_name : str
+        Registry name (used in error messages).
+    model_cfg : mapping or None
+        The model's config entry.
+    feature_sets : mapping
+        The ``features:`` section (name -> parameters), non-empty.
+
+    Raises
+    ------
+    MotivicError
+        If the named feature set is not defined, or there is none.
+    """
+    if not feature_sets:
+        raise MotivicError("features: at least one feature set must be defined")
+    name = (model_cfg or {}).get("features")
+    if name is None:
+        return next(iter(feature_sets))
+    if name not in feature_sets:
+        raise MotivicError(
+            f"models.{model_name}.features={name!r} is not a feature set; defined: "
+            f"{sorted(feature_sets)}. Add a features.{name} section (e.g. kind: {name}) "
+            f"or set models.{model_name}.features"
+        )
+    return str(name)
+
+
+def run_augment(augment_cfg: Mapping | None, policy: str) -> dict:
+    """The masking settings of one run: the ``augment`` section with ``policy`` set.
+
+    The keys that select runs (``policy``, ``policies``, ``table2``) are
+    dropped, so editing the table-2 grid never invalidates a trained run; so
+    are the keys of masks the policy does not draw (``freq_*`` for ``time``,
+    ``time_*`` for ``frequency``, every key for ``none``), so a run is
+    retrained only when a setting it reads changes.
+
+    Returns
+    -------
+    augment : dict
+        Keys sorted, ``policy`` included; pass to :func:`train_run`.
+    """
+    if policy not in POLICIES:
+        raise MotivicError(f"augment policy={policy!r} must be one of {', '.join(POLICIES)}")
+    if policy == "none":  # no masks: no augment key can change the run
+        return {"policy": "none"}
+    unused = _MASK_KEY_PREFIXES.keys() - set(_POLICY_MASKS[policy])
+    kept = {
+        k: v
+        for k, v in (augment_cfg or {}).items()
+        if k not in _GRID_AUGMENT_KEYS
+        and not any(k.startswith(_MASK_KEY_PREFIXES[mask]) for mask in unused)
+    }
+    kept["policy"] = policy
+    return dict(sorted(kept.items()))
+
+
+def table1_runs(config: Mapping, folds: Callable | None = None) -> list[Run]:
+    """Runs behind Table I: every model, baseline and sanity row × dataset × split × fold × seed.
+
+    See :func:`motivic.grid.table1_cells` and :func:`motivic.grid.expand_runs`
+    (``folds`` is needed for ``logo``).
+    """
+    return expand_runs(table1_cells(config), config, folds)
+
+
+def table2_runs(config: Mapping, folds: Callable | None = None) -> list[Run]:
+    """Runs behind Table II: ``augment.table2`` cells × ``augment.policies`` × fold × seed.
+
+    See :func:`motivic.grid.table2_cells`; empty when there is no Table II.
+    """
+    return expand_runs(table2_cells(config), config, folds)
+
+
+def check_grid(config: Mapping) -> None:
+    """Check the cross-section references of a (schema-validated) configuration.
+
+    Raises
+    ------
+    MotivicError
+        Naming the key, if a model is unknown or has an option its builder does not
+        take (or a value of the wrong type), a model's feature set is undefined, Table II names
+        a model, dataset or split strategy the grid does not have, or a
+        baseline refers to an undefined feature set or model.
+    """
+    from . import models
+
+    feature_sets = config["features"]
+    for name, model_cfg in config["models"].items():
+        feature_set_for(name, model_cfg, feature_sets)
+        options = {k: v for k, v in (model_cfg or {}).items() if k != "features"}
+        models.check_options(name, options)
+    grid = (config.get("augment") or {}).get("table2") or {}
+    available = {
+        "models": config["models"],
+        "datasets": config["datasets"],
+        "splits": config["split"]["strategies"],
+    }
+    for key, values in available.items():
+        unknown = sorted(set(grid.get(key) or []) - set(values))
+        if unknown:
+            raise MotivicError(
+                f"augment.table2.{key}={grid[key]} names {unknown}, which the grid lacks "
+                f"(it has {list(values)})"
+            )
+    for name, cfg in (config.get("baselines") or {}).items():
+        cfg = cfg or {}
+        if cfg.get("features") is not None and cfg["features"] not in feature_sets:
+            raise MotivicError(
+                f"baselines.{name}.features={cfg['features']!r} is not a feature set; "
+                f"defined: {sorted(feature_sets)}"
+            )
+        if "model" in cfg and cfg["model"] not in config["models"]:
+            raise MotivicError(
+                f"baselines.{name}.model={cfg['model']!r} must be one of the trained models "
+                f"{list(config['models'])} (its checkpoint provides the features)"
+            )

@@ -1,11 +1,10 @@
 # Stages 7-8: one network per (model, dataset, split strategy, fold, seed, augmentation policy),
 # evaluated on the test part of its fold. Which runs exist is decided by the tables that need them
 # (rules/report.smk); each fold and seed is its own job (parallel locally, one cluster job each).
-from motivic import experiment as _experiment
 from motivic import grid as _grid
 
 try:
-    _experiment.check_grid(config)
+    _grid.check_grid(config)
 except MotivicError as _err:
     raise WorkflowError(str(_err)) from None
 
@@ -39,7 +38,7 @@ rule train_model:
     params:
         model=lambda wc: model_options(wc.model),
         training=lambda wc: _grid.run_training(training_params(), wc.seed),
-        augment=lambda wc: _experiment.run_augment(config.get("augment"), wc.augment),
+        augment=lambda wc: _grid.run_augment(config.get("augment"), wc.augment),
         code=code_digest("train_model.py"),
     threads: 1
     resources:
