@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import MotivicError
 
-# The splits live in motivic/splits.py; re-exported here for existing callers.
+# The splits live in motivic/splits/; re-exported here for existing callers.
 from .splits import EXCLUDED, SPLIT_NAMES, assign_splits, load_split, write_split
 
 __all__ = [
