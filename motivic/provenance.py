@@ -5,7 +5,7 @@ library code the script imports changes. :func:`code_digest` follows a script's
 imports statically (``ast``, nothing is imported) through the ``motivic``
 package and the workflow's script helpers (``_common``), and hashes what it
 reaches. A rule that puts the digest in its params reruns exactly when code it
-can execute changes: an edit to ``motivic/contour.py`` reruns the contour rule
+can execute changes: an edit to ``motivic/contour/`` reruns the contour rule
 and what consumes its outputs, and nothing upstream.
 
 The hash is over each module's syntax tree with docstrings removed, so comments,
