@@ -79,4 +79,4 @@ def test_repository_scripts_reach_their_stage_modules():
     assert any(p.startswith("motivic/contour") for p in contour)
     assert not any(p.startswith("motivic/models") for p in contour)
     train = _rel(reachable_sources(ROOT / "workflow_scripts/train_model.py", ROOT), ROOT)
-    assert "motivic/train.py" in train and any(p.startswith("motivic/models/") for p in train)
+    assert "motivic/train/loop.py" in train and any(p.startswith("motivic/models/") for p in train)
