@@ -28,6 +28,10 @@ Store layout (one file per feature set and dataset)::
     /index/segment_id, recording, label, group, motif_id   utf-8 strings [n_segments]
     /index/start_s, end_s                                  float64 [n_segments]
     attrs           feature_params(...) + dataset + motivic_version
+
+Layout: :mod:`.spectra` (the two front ends, their parameters, padding), :mod:`.store`
+(:class:`MelStoreWriter`, :class:`MelStore`, :func:`channel_stats`), :mod:`.build`
+(:func:`build_store` from a segment table).
 """
 
 from .build import build_store

@@ -72,6 +72,10 @@ Examples
 (dtype('float32'), 22050)
 >>> len(rec.occurrences) >= 3
 True
+
+Layout: :mod:`.score` (motifs, voices, the notes of a recording), :mod:`.render` (control
+tracks and sound), :mod:`.corpus` (:func:`synth_recording`, :func:`make_corpus`, the
+planted-motif tables).
 """
 
 from .corpus import SynthRecording, load_planted, make_corpus, synth_recording, write_planted
