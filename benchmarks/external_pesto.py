@@ -16,8 +16,8 @@ torch, and only for file input; this script stubs it and uses the model directly
     .venv/bin/pip install --target /tmp/pesto-deps omegaconf   # the checkpoint pickles its config
     .venv/bin/python benchmarks/external_pesto.py --pesto /tmp/pesto --deps /tmp/pesto-deps
 
-The checkpoint is a full pickle (``torch.load(weights_only=False)`` inside the wheel's
-loader): run this only on that wheel's own file. Columns: ``RPA guess`` is raw pitch accuracy
+The checkpoint is a full pickle, which the wheel's own loader unpickles without
+``weights_only`` (the project's code loads nothing here): run this only on that wheel's own file. Columns: ``RPA guess`` is raw pitch accuracy
 with voicing ignored (every frame's pitch scored, as for the other backends' guesses); the
 other columns use PESTO's confidence at 0.5 as the voicing decision (a sigmoid's midpoint; no
 threshold was searched).
