@@ -1,4 +1,4 @@
-# The paper's tables, pooled out of fold (motivic/results.py). Table I: per model (networks,
+# The paper's tables, pooled out of fold (motivic/report/tables.py). Table I: per model (networks,
 # baselines, sanity rows), dataset and split strategy, every test prediction of its folds × seeds
 # scored together, with recording-bootstrap intervals, per-run mean ± std and the counts. Table II:
 # the same per augmentation policy (augment.policies, for the cells chosen by augment.table2).

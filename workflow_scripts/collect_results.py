@@ -3,19 +3,19 @@
 import pandas as pd
 from _common import setup_logging
 
-from motivic import report, results
-from motivic.io import load_json
+from motivic.core.io import load_json
+from motivic.report import figures, tables
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
 _TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
 runs = [
-    results.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
+    tables.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
 table1 = snakemake.params.table == "table1"
 keys = ["model", "dataset", "split"] + ([] if table1 else ["augment"])
-table, classes, confusions = results.pool_cells(
+table, classes, confusions = tables.pool_cells(
     runs,
     keys=keys,
     n_boot=cfg.get("bootstrap", 2000),
@@ -24,17 +24,17 @@ table, classes, confusions = results.pool_cells(
 )
 order = snakemake.params.order
 sort = ["split", "model", "dataset"] + ([] if table1 else ["augment"])
-table = report.order_rows(table, sort, order)
+table = figures.order_rows(table, sort, order)
 out = snakemake.output
-results.write_pooled_tables(
+tables.write_pooled_tables(
     table,
-    report.order_rows(classes, sort, order),
-    report.order_rows(confusions, sort, order),
+    figures.order_rows(classes, sort, order),
+    figures.order_rows(confusions, sort, order),
     csv=out.csv,
     md=out.md,
     classes_csv=out.classes,
     confusion_csv=out.confusion,
-    headings=report.SPLIT_HEADINGS,
+    headings=figures.SPLIT_HEADINGS,
     row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
     confidence=cfg.get("confidence", 0.95),
 )

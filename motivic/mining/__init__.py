@@ -26,9 +26,9 @@ Layout: :mod:`.patterns` (the :class:`Pattern` record and its string form),
 dictionary, TSV input/output).
 """
 
-from .bide import SUPPORTS, mine_closed_patterns
-from .patterns import Pattern, format_pattern, parse_pattern
-from .tables import (
+from motivic.mining.bide import SUPPORTS, mine_closed_patterns
+from motivic.mining.patterns import Pattern, format_pattern, parse_pattern
+from motivic.mining.tables import (
     DICTIONARY_COLUMNS,
     LOCATE_COLUMNS,
     OCCURRENCE_COLUMNS,

@@ -1,4 +1,4 @@
-"""Tests for motivic.results and the recording bootstraps of motivic.evaluate."""
+"""Tests for motivic.report.tables and the recording bootstraps of motivic.core.metrics."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic import evaluate, results
-from motivic.errors import MotivicError
+from motivic.core import metrics
+from motivic.core.errors import MotivicError
+from motivic.report import tables
 
 LABELS = ("a", "b")
 
@@ -30,7 +31,7 @@ def _run(model, dataset, split, fold, seed, pred, accuracy=None):
         "model": model, "dataset": dataset, "split": split, "fold": fold, "seed": seed,
         "augment": "none", "labels": list(LABELS), "accuracy": acc,
     }  # fmt: skip
-    return results.RunResult(metrics, pred)
+    return tables.RunResult(metrics, pred)
 
 
 def test_pool_cells_pools_folds_and_seeds_and_counts_them():
@@ -41,7 +42,7 @@ def test_pool_cells_pools_folds_and_seeds_and_counts_them():
             predicted = ["a", "b", "b"] if seed == 0 else ["a", "a", "b"]
             pred = _predictions(recs, truth, predicted, prefix=f"f{fold}_")
             runs.append(_run("m", "motivic", "logo", fold, seed, pred))
-    table, classes, confusions = results.pool_cells(runs, n_boot=200, seed=1)
+    table, classes, confusions = tables.pool_cells(runs, n_boot=200, seed=1)
     assert len(table) == 1
     row = table.iloc[0]
     assert row.n_folds == 2 and row.n_seeds == 2 and row.n_runs == 4
@@ -64,7 +65,7 @@ def test_pool_cells_rejects_a_repeated_fold_and_seed():
     pred = _predictions(["r1", "r2"], ["a", "b"], ["a", "b"])
     runs = [_run("m", "motivic", "random", 0, 0, pred)] * 2
     with pytest.raises(MotivicError, match="same fold and seed"):
-        results.pool_cells(runs, n_boot=100)
+        tables.pool_cells(runs, n_boot=100)
 
 
 def test_interval_narrows_with_more_recordings():
@@ -76,7 +77,7 @@ def test_interval_narrows_with_more_recordings():
         # recordings differ in difficulty: accuracy 0.4 ... 1.0
         p_right = np.repeat(np.linspace(0.4, 1.0, n_rec), 10)
         pred = np.where(rng.random(recs.size) < p_right, truth, 1 - truth)
-        ci = evaluate.recording_bootstrap(
+        ci = metrics.recording_bootstrap(
             recs, truth, pred, n_classes=2, n_boot=500, rng=np.random.default_rng(1)
         )
         return ci["accuracy_ci_high"] - ci["accuracy_ci_low"]
@@ -108,9 +109,9 @@ def test_vectorised_bootstrap_matches_the_reference_loop(data, seed):
     recordings = np.array([f"r{r}" for r, _, _ in data])
     y_true = np.array([t for _, t, _ in data])
     y_pred = np.array([p for _, _, p in data])
-    _, n, hit = evaluate._per_group_counts(recordings, y_true, y_pred, 3)
-    draws = evaluate.BootstrapDraws(n.shape[0], 25, np.random.default_rng(seed))
-    fast_acc, fast_bal = evaluate._accuracies(draws, n, hit)
+    _, n, hit = metrics._per_group_counts(recordings, y_true, y_pred, 3)
+    draws = metrics.BootstrapDraws(n.shape[0], 25, np.random.default_rng(seed))
+    fast_acc, fast_bal = metrics._accuracies(draws, n, hit)
     ref_acc, ref_bal = _reference_accuracies(draws, recordings, y_true, y_pred, 3)
     np.testing.assert_allclose(fast_acc, ref_acc)
     np.testing.assert_allclose(fast_bal, ref_bal)
@@ -130,7 +131,7 @@ def test_motivic_vs_control_pairs_on_shared_recordings():
         _run("m", "nonmotivic", "random", 0, 0, pd.concat([half, extra], ignore_index=True)),
         _run("other", "motivic", "random", 0, 0, good),  # no control run: no row
     ]
-    table = results.motivic_vs_control(runs, n_boot=300, seed=0)
+    table = tables.motivic_vs_control(runs, n_boot=300, seed=0)
     assert len(table) == 1
     row = table.iloc[0]
     assert row.n_recordings == 10  # the control-only recording is left out
@@ -139,13 +140,13 @@ def test_motivic_vs_control_pairs_on_shared_recordings():
     assert 0 < row.accuracy_diff_ci_low <= 0.5 <= row.accuracy_diff_ci_high
     assert row.p_not_greater == 0.0
     assert row.n_motivic == row.n_nonmotivic == 30
-    assert "difference" in results.format_comparison(table)
+    assert "difference" in tables.format_comparison(table)
 
 
 def test_format_pooled_shows_intervals_and_counts():
     pred = _predictions(["r1", "r2", "r3"], ["a", "b", "a"], ["a", "b", "b"])
-    table, _, _ = results.pool_cells([_run("m", "motivic", "logo", 0, 0, pred)], n_boot=100)
-    text = results.format_pooled(table, headings={"logo": "Leave one out"})
+    table, _, _ = tables.pool_cells([_run("m", "motivic", "logo", 0, 0, pred)], n_boot=100)
+    text = tables.format_pooled(table, headings={"logo": "Leave one out"})
     assert "### Leave one out" in text
     assert "0.667 [" in text and "3 / 3" in text and "1 × 1" in text
 
@@ -154,7 +155,7 @@ def test_classification_metrics_names_both_f1_definitions():
     # class 0: P = 1, R = 0.5; class 1: P = 2/3, R = 1
     y = np.array([0, 0, 1, 1])
     probs = np.eye(2)[[0, 1, 1, 1]]
-    m = evaluate.classification_metrics(y, probs, n_classes=2)
+    m = metrics.classification_metrics(y, probs, n_classes=2)
     p, r = (1 + 2 / 3) / 2, (0.5 + 1) / 2
     assert m["f1_paper"] == pytest.approx(2 * p * r / (p + r))
     assert m["f1_macro"] == pytest.approx((2 / 3 + 0.8) / 2) == m["f1"]

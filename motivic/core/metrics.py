@@ -1,0 +1,472 @@
+"""Classification metrics over numpy arrays, recording-level voting and recording bootstraps.
+
+Pure functions: class numbers and probabilities in, floats and arrays out.
+The segment-level metrics are those reported by Arronte Alvarez & Gómez (2021)
+(accuracy, macro ROC-AUC, macro precision, recall and F1); the recording-level
+vote aggregates segment predictions per recording as Pons et al. (2017),
+"Timbre analysis of music audio signals with convolutional neural networks",
+do for their per-song evaluation.
+
+Two F1 scores, named apart:
+
+- ``f1_paper`` = 2PR / (P + R) of the macro precision P and macro recall R.
+  This is the paper's F1: it reproduces all eight F1 values of its Table I
+  from its P and R columns.
+- ``f1_macro`` = the mean of the per-class F1 scores (scikit-learn's
+  ``f1_score(average="macro")``); ``f1`` is kept as its alias.
+
+``auc`` is the macro one-vs-rest ROC-AUC: per class, the Mann–Whitney
+probability that a random segment of that class scores higher for it than a
+random segment of another class (ties count one half), averaged over the
+classes that have both positives and negatives in the scored set.
+
+Segments of one recording are not independent, so intervals come from a
+bootstrap that resamples *recordings* (:func:`recording_bootstrap`,
+:func:`paired_recording_bootstrap`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.stats import rankdata
+
+from motivic.core.errors import MotivicError
+
+__all__ = [
+    "BootstrapDraws",
+    "classification_metrics",
+    "confusion",
+    "paired_recording_bootstrap",
+    "recording_bootstrap",
+    "recording_vote",
+    "roc_auc_binary",
+    "roc_auc_macro",
+    "vote_predictions",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_labels(y: np.ndarray, n_classes: int, name: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise MotivicError(f"{name} has shape {y.shape}; expected one dimension")
+    if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes):
+        raise MotivicError(
+            f"{name} must hold integers in [0, {n_classes}); found {y.dtype} "
+            f"in [{y.min()}, {y.max()}]"
+        )
+    return y.astype(np.int64)
+
+
+def _check_probs(probs: np.ndarray, n: int, n_classes: int | None = None) -> np.ndarray:
+    probs = np.asarray(probs, dtype=np.float64)
+    if (
+        probs.ndim != 2
+        or probs.shape[0] != n
+        or (n_classes is not None and probs.shape[1] != n_classes)
+    ):
+        want = f"[{n}, {n_classes if n_classes is not None else 'n_classes'}]"
+        raise MotivicError(f"probs has shape {probs.shape}; expected {want}")
+    return probs
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Confusion matrix, rows = true class, columns = predicted class.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray [shape=(n,), dtype=int]
+        Classes in ``[0, n_classes)``.
+    n_classes : int >= 1
+
+    Returns
+    -------
+    matrix : np.ndarray [shape=(n_classes, n_classes), dtype=int64]
+        ``matrix[i, j]`` counts samples of class ``i`` predicted as ``j``.
+
+    Examples
+    --------
+    >>> confusion(np.array([0, 1, 1]), np.array([0, 0, 1]), 2).tolist()
+    [[1, 0], [1, 1]]
+    """
+    if n_classes < 1:
+        raise MotivicError(f"n_classes={n_classes} must be >= 1")
+    y_true = _check_labels(y_true, n_classes, "y_true")
+    y_pred = _check_labels(y_pred, n_classes, "y_pred")
+    if y_true.shape != y_pred.shape:
+        raise MotivicError(f"y_true has {y_true.size} entries but y_pred has {y_pred.size}")
+    flat = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    return flat.reshape(n_classes, n_classes).astype(np.int64)
+
+
+def roc_auc_binary(is_positive: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve via the Mann–Whitney U statistic (ties count one half).
+
+    Parameters
+    ----------
+    is_positive : np.ndarray [shape=(n,), dtype=bool]
+    scores : np.ndarray [shape=(n,)]
+        Higher means more likely positive.
+
+    Returns
+    -------
+    auc : float
+        NaN when there are no positives or no negatives.
+    """
+    is_positive = np.asarray(is_positive, dtype=bool)
+    n_pos = int(is_positive.sum())
+    n_neg = is_positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(np.asarray(scores, dtype=np.float64))
+    u = ranks[is_positive].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
+
+
+def roc_auc_macro(y_true: np.ndarray, probs: np.ndarray, *, n_classes: int) -> tuple[float, int]:
+    """Macro one-vs-rest ROC-AUC over the classes that have positives and negatives.
+
+    Classes absent from ``y_true`` (and, when only one class is present, that
+    class too) make the one-vs-rest AUC undefined; they are left out with a
+    warning.
+
+    Returns
+    -------
+    auc : float
+        Mean of the defined per-class AUCs; NaN if none is defined.
+    n_used : int
+        Number of classes averaged.
+    """
+    y_true = _check_labels(y_true, n_classes, "y_true")
+    probs = _check_probs(probs, y_true.size, n_classes)
+    aucs = [roc_auc_binary(y_true == c, probs[:, c]) for c in range(n_classes)]
+    defined = [a for a in aucs if not np.isnan(a)]
+    if len(defined) < n_classes:
+        warnings.warn(
+            f"ROC-AUC: {n_classes - len(defined)} of {n_classes} classes have no positive "
+            "or no negative samples and are left out of the macro average",
+            stacklevel=2,
+        )
+    return (float(np.mean(defined)) if defined else float("nan")), len(defined)
+
+
+def classification_metrics(y_true: np.ndarray, probs: np.ndarray, *, n_classes: int) -> dict:
+    """Segment-level metrics of a single-label classifier.
+
+    Parameters
+    ----------
+    y_true : np.ndarray [shape=(n,), dtype=int]
+        True classes in ``[0, n_classes)``.
+    probs : np.ndarray [shape=(n, n_classes)]
+        Class scores (probabilities); the prediction is the arg-max.
+    n_classes : int >= 1
+
+    Returns
+    -------
+    metrics : dict
+        ``accuracy``; ``balanced_accuracy`` (mean recall over the classes in
+        ``y_true``); ``majority_rate`` (share of the most frequent true class:
+        the accuracy of the best constant guess); ``auc`` (macro one-vs-rest
+        ROC-AUC over the ``auc_classes`` classes where it is defined, see
+        :func:`roc_auc_macro`); ``precision``, ``recall`` (macro over the
+        classes present in ``y_true`` or the predictions, as scikit-learn's
+        default labels, a class with an empty denominator scoring 0);
+        ``f1_paper`` (2PR/(P+R) of those), ``f1_macro`` (mean per-class F1,
+        alias ``f1``); ``recall_per_class`` (list over all ``n_classes``, NaN
+        for a class absent from ``y_true``); ``n`` samples. Plain Python numbers.
+
+    Raises
+    ------
+    MotivicError
+        For empty input, mismatched shapes or classes outside ``[0, n_classes)``.
+    """
+    y_true = _check_labels(y_true, n_classes, "y_true")
+    if y_true.size == 0:
+        raise MotivicError("classification_metrics: y_true is empty")
+    probs = _check_probs(probs, y_true.size, n_classes)
+    y_pred = probs.argmax(axis=1)
+    matrix = confusion(y_true, y_pred, n_classes)
+    tp = np.diag(matrix).astype(np.float64)
+    predicted = matrix.sum(axis=0)
+    actual = matrix.sum(axis=1)
+    present = (predicted + actual) > 0
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    denom = predicted + actual
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    auc, auc_classes = roc_auc_macro(y_true, probs, n_classes=n_classes)
+    macro_p = float(precision[present].mean())
+    macro_r = float(recall[present].mean())
+    f1_macro = float(f1[present].mean())
+    in_truth = actual > 0
+    return {
+        "accuracy": float(tp.sum() / y_true.size),
+        "balanced_accuracy": float(recall[in_truth].mean()),
+        "majority_rate": float(actual.max() / y_true.size),
+        "auc": auc,
+        "auc_classes": int(auc_classes),
+        "precision": macro_p,
+        "recall": macro_r,
+        "f1_paper": float(2 * macro_p * macro_r / (macro_p + macro_r))
+        if macro_p + macro_r
+        else 0.0,
+        "f1_macro": f1_macro,
+        "f1": f1_macro,
+        "recall_per_class": [float(r) if a else float("nan") for r, a in zip(recall, in_truth)],
+        "n": int(y_true.size),
+    }
+
+
+def vote_predictions(probs: np.ndarray, recordings: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Majority vote of segment predictions per recording.
+
+    Each segment votes for its arg-max class; the class with most votes wins.
+    Ties go to the tied class with the largest summed probability over the
+    recording's segments, then to the lowest class number.
+
+    Parameters
+    ----------
+    probs : np.ndarray [shape=(n, n_classes)]
+    recordings : sequence [shape=(n,)]
+        Recording of each segment.
+
+    Returns
+    -------
+    recording_ids : np.ndarray [shape=(n_recordings,)]
+        Distinct recordings, sorted.
+    predicted : np.ndarray [shape=(n_recordings,), dtype=int64]
+    """
+    recordings = np.asarray(recordings)
+    probs = _check_probs(probs, recordings.size)
+    ids, inverse = np.unique(recordings, return_inverse=True)
+    n_classes = probs.shape[1]
+    votes = np.zeros((ids.size, n_classes))
+    np.add.at(votes, (inverse, probs.argmax(axis=1)), 1.0)
+    mass = np.zeros((ids.size, n_classes))
+    np.add.at(mass, inverse, probs)
+    predicted = np.empty(ids.size, dtype=np.int64)
+    for r in range(ids.size):
+        tied = np.flatnonzero(votes[r] == votes[r].max())
+        predicted[r] = tied[np.argmax(mass[r, tied])]  # argmax keeps the lowest on equal mass
+    return ids, predicted
+
+
+def recording_vote(y_true: np.ndarray, probs: np.ndarray, recordings: Sequence) -> dict:
+    """Recording-level accuracy of the majority vote (see :func:`vote_predictions`).
+
+    The true class of a recording is the most frequent class of its segments
+    (lowest class number on ties); a warning is issued when a recording's
+    segments disagree.
+
+    Returns
+    -------
+    metrics : dict
+        ``vote_accuracy`` (share of recordings whose vote is right) and ``n_recordings``.
+    """
+    recordings = np.asarray(recordings)
+    probs = np.asarray(probs, dtype=np.float64)
+    y_true = _check_labels(y_true, probs.shape[1] if probs.ndim == 2 else 1, "y_true")
+    if y_true.size != recordings.size or y_true.size == 0:
+        raise MotivicError(
+            f"recording_vote: y_true has {y_true.size} entries, recordings "
+            f"{recordings.size}; expected the same non-zero length"
+        )
+    ids, predicted = vote_predictions(probs, recordings)
+    _, inverse = np.unique(recordings, return_inverse=True)
+    truth = np.empty(ids.size, dtype=np.int64)
+    mixed = 0
+    for r in range(ids.size):
+        classes = y_true[inverse == r]
+        counts = np.bincount(classes)
+        truth[r] = int(np.argmax(counts))
+        mixed += int(np.count_nonzero(counts) > 1)
+    if mixed:
+        warnings.warn(
+            f"recording_vote: {mixed} recordings have segments of several classes; "
+            "their majority class is used as truth",
+            stacklevel=2,
+        )
+    return {"vote_accuracy": float(np.mean(predicted == truth)), "n_recordings": int(ids.size)}
+
+
+# ---------------------------------------------------------------------------
+# bootstraps over recordings
+# ---------------------------------------------------------------------------
+
+
+class BootstrapDraws:
+    """Resamples of ``n_groups`` recordings with replacement, as multiplicities.
+
+    ``indices[b]`` lists the recordings drawn in resample ``b``;
+    ``weights[b, g]`` counts how often recording ``g`` was drawn. Drawing
+    the indices once lets the vectorised statistics and their reference loop
+    (tests) use the very same resamples.
+
+    Parameters
+    ----------
+    n_groups : int >= 1
+    n_boot : int >= 1
+    rng : np.random.Generator
+    """
+
+    def __init__(self, n_groups: int, n_boot: int, rng: np.random.Generator):
+        if n_groups < 1 or n_boot < 1:
+            raise MotivicError(f"bootstrap: n_groups={n_groups} and n_boot={n_boot} must be >= 1")
+        self.indices = rng.integers(0, n_groups, size=(n_boot, n_groups))
+        self.weights = np.zeros((n_boot, n_groups))
+        np.add.at(self.weights, (np.arange(n_boot)[:, None], self.indices), 1.0)
+
+
+def _per_group_counts(groups, y_true, y_pred, n_classes):
+    ids, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    n = np.zeros((ids.size, n_classes))
+    hit = np.zeros((ids.size, n_classes))
+    np.add.at(n, (inverse, y_true), 1.0)
+    np.add.at(hit, (inverse, y_true), (y_true == y_pred).astype(float))
+    return ids, n, hit
+
+
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan"), float("nan")
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def _accuracies(draws: BootstrapDraws, n: np.ndarray, hit: np.ndarray):
+    """Accuracy and balanced accuracy of every resample, from per-recording class counts."""
+    total = draws.weights @ n.sum(axis=1)
+    accuracy = (draws.weights @ hit.sum(axis=1)) / total
+    n_c = draws.weights @ n  # [B, C]
+    hit_c = draws.weights @ hit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(n_c > 0, hit_c / n_c, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        balanced = np.nanmean(recall, axis=1)
+    return accuracy, balanced
+
+
+def recording_bootstrap(
+    recordings: Sequence,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    n_classes: int,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    rng: np.random.Generator,
+) -> dict:
+    """Percentile intervals of accuracy and balanced accuracy, resampling recordings.
+
+    Each resample draws as many recordings as there are, with replacement,
+    and keeps every prediction of a drawn recording (all its segments, from
+    every fold and seed it was tested in) as many times as it was drawn.
+
+    Parameters
+    ----------
+    recordings : sequence [shape=(n,)]
+        Recording of each prediction.
+    y_true, y_pred : np.ndarray [shape=(n,), dtype=int]
+    n_classes : int >= 1
+    n_boot : int >= 1
+    confidence : float in (0, 1)
+    rng : np.random.Generator
+
+    Returns
+    -------
+    intervals : dict
+        ``accuracy_ci_low``, ``accuracy_ci_high``, ``balanced_accuracy_ci_low``,
+        ``balanced_accuracy_ci_high``, ``n_boot``.
+    """
+    y_true = _check_labels(y_true, n_classes, "y_true")
+    y_pred = _check_labels(y_pred, n_classes, "y_pred")
+    if not 0 < confidence < 1:
+        raise MotivicError(f"confidence={confidence} must be in (0, 1)")
+    if y_true.size == 0 or y_true.size != y_pred.size or y_true.size != len(recordings):
+        raise MotivicError("recording_bootstrap: need equal, non-zero numbers of entries")
+    _, n, hit = _per_group_counts(recordings, y_true, y_pred, n_classes)
+    draws = BootstrapDraws(n.shape[0], n_boot, rng)
+    accuracy, balanced = _accuracies(draws, n, hit)
+    acc_lo, acc_hi = _interval(accuracy, confidence)
+    bal_lo, bal_hi = _interval(balanced, confidence)
+    return {
+        "accuracy_ci_low": acc_lo,
+        "accuracy_ci_high": acc_hi,
+        "balanced_accuracy_ci_low": bal_lo,
+        "balanced_accuracy_ci_high": bal_hi,
+        "n_boot": int(n_boot),
+    }
+
+
+def paired_recording_bootstrap(
+    a: tuple[Sequence, np.ndarray, np.ndarray],
+    b: tuple[Sequence, np.ndarray, np.ndarray],
+    *,
+    n_classes: int,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    rng: np.random.Generator,
+) -> dict:
+    """Difference a − b of accuracy and balanced accuracy on the recordings both were tested on.
+
+    ``a`` and ``b`` are ``(recordings, y_true, y_pred)`` of two sets of
+    predictions (e.g. motivic and non-motivic segments of the same model and
+    split strategy). Only recordings present in both count; each resample
+    draws those recordings once and applies the *same* draw to both sides, so
+    recording difficulty cancels out of the difference.
+
+    Returns
+    -------
+    result : dict
+        ``accuracy_a``, ``accuracy_b``, ``accuracy_diff`` with
+        ``accuracy_diff_ci_low`` / ``_high``, the same for
+        ``balanced_accuracy``, ``p_not_greater`` (share of resamples with an
+        accuracy difference <= 0), ``n_recordings`` (shared), ``n_a``, ``n_b``
+        (predictions on them). NaN throughout when no recording is shared.
+    """
+    y = {}
+    for name, (recs, yt, yp) in (("a", a), ("b", b)):
+        yt = _check_labels(yt, n_classes, f"y_true of {name}")
+        yp = _check_labels(yp, n_classes, f"y_pred of {name}")
+        y[name] = _per_group_counts(recs, yt, yp, n_classes)
+    shared = np.intersect1d(y["a"][0], y["b"][0])
+    nan = float("nan")
+    if shared.size == 0:
+        keys = ("accuracy", "balanced_accuracy")
+        out = {
+            f"{k}_{s}": nan for k in keys for s in ("a", "b", "diff", "diff_ci_low", "diff_ci_high")
+        }
+        return {**out, "p_not_greater": nan, "n_recordings": 0, "n_a": 0, "n_b": 0}
+    counts = {}
+    for name, (ids, n, hit) in y.items():
+        pos = np.searchsorted(ids, shared)
+        counts[name] = (n[pos], hit[pos])
+    point = BootstrapDraws(shared.size, 1, rng)
+    point.weights = np.ones((1, shared.size))
+    draws = BootstrapDraws(shared.size, n_boot, rng)
+    out = {}
+    boot = {}
+    for name, (n, hit) in counts.items():
+        (acc,), (bal,) = _accuracies(point, n, hit)
+        out[f"accuracy_{name}"], out[f"balanced_accuracy_{name}"] = float(acc), float(bal)
+        boot[name] = _accuracies(draws, n, hit)
+    for i, key in enumerate(("accuracy", "balanced_accuracy")):
+        diff = boot["a"][i] - boot["b"][i]
+        out[f"{key}_diff"] = out[f"{key}_a"] - out[f"{key}_b"]
+        out[f"{key}_diff_ci_low"], out[f"{key}_diff_ci_high"] = _interval(diff, confidence)
+        if key == "accuracy":
+            out["p_not_greater"] = float(np.mean(diff[np.isfinite(diff)] <= 0))
+    out.update(
+        n_recordings=int(shared.size),
+        n_a=int(counts["a"][0].sum()),
+        n_b=int(counts["b"][0].sum()),
+    )
+    return out
