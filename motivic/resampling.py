@@ -102,7 +102,9 @@ class BootstrapDraws:
                 f"bootstrap: {groups.size} group entries for {classes.size} recordings"
             )
         self.group_ids, group_of = np.unique(groups, return_inverse=True)
-        group_classes = [tuple(np.unique(classes[group_of == g])) for g in range(self.group_ids.size)]
+        group_classes = [
+            tuple(np.unique(classes[group_of == g])) for g in range(self.group_ids.size)
+        ]
         self.strata = sorted(set(group_classes))
         rows = np.arange(n_boot)[:, None]
         self.group_counts = np.zeros((n_boot, self.group_ids.size))
@@ -281,7 +283,14 @@ def paired_recording_bootstrap(
         out = {
             f"{k}_{s}": nan for k in keys for s in ("a", "b", "diff", "diff_ci_low", "diff_ci_high")
         }
-        return {**out, "boot_share_le0": nan, "n_recordings": 0, "n_boot_groups": 0, "n_a": 0, "n_b": 0}
+        return {
+            **out,
+            "boot_share_le0": nan,
+            "n_recordings": 0,
+            "n_boot_groups": 0,
+            "n_a": 0,
+            "n_b": 0,
+        }
     classes = (counts["a"][0] + counts["b"][0]).argmax(axis=1)
     draws = BootstrapDraws(classes, n_boot, rng, groups=_group_array(shared, groups))
     ones = np.ones((1, shared.size))
@@ -350,7 +359,14 @@ def sign_flip_test(
     n = d.size
     if n == 0:
         nan = float("nan")
-        return {"mean_diff": nan, "p_greater": nan, "p_two_sided": nan, "exact": True, "n_flips": 0, "n": 0}
+        return {
+            "mean_diff": nan,
+            "p_greater": nan,
+            "p_two_sided": nan,
+            "exact": True,
+            "n_flips": 0,
+            "n": 0,
+        }
     observed = float(d.mean())
     tol = 1e-9 * max(1.0, float(np.abs(d).max()))  # equal sums reached in another order
     exact = n < 63 and 2**n <= permutations
@@ -433,7 +449,12 @@ def vote_majority_test(truth: np.ndarray, predicted: np.ndarray) -> dict:
     n = int(truth.size)
     if n == 0:
         nan = float("nan")
-        return {"n_votes_right": 0, "n_recordings": 0, "recording_majority_rate": nan, "p_vote_vs_majority": nan}
+        return {
+            "n_votes_right": 0,
+            "n_recordings": 0,
+            "recording_majority_rate": nan,
+            "p_vote_vs_majority": nan,
+        }
     k = int(np.count_nonzero(truth == predicted))
     p0 = float(np.bincount(truth).max() / n)
     return {

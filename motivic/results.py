@@ -195,7 +195,7 @@ def recording_groups(table: pd.DataFrame, column: str) -> dict[str, str]:
 def _run_aucs(pred: pd.DataFrame, y_true: np.ndarray, probs: np.ndarray, n_classes: int):
     """Per-run macro AUC (NaN where undefined) and the number of classes each run's test set holds."""
     aucs, classes = [], []
-    for _, rows in pred.groupby("_run", sort=True).indices.items():
+    for rows in pred.groupby("_run", sort=True).indices.values():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # undefined per-class AUCs: counted by auc_classes
             aucs.append(roc_auc_macro(y_true[rows], probs[rows], n_classes=n_classes)[0])
@@ -213,7 +213,9 @@ def _auc_fields(pooled_auc: float, aucs: np.ndarray, classes: np.ndarray) -> dic
             f"pooled AUC n/a: {single} of {classes.size} runs test a single class, so pooling "
             "would rank scores of different runs against each other"
         )
-    if defined.size < aucs.size:
+    if defined.size == 0:
+        notes.append("AUC per run n/a: no run's test set has a class with positives and negatives")
+    elif defined.size < aucs.size:
         notes.append(f"AUC per run over the {defined.size} of {aucs.size} runs where it is defined")
     return {
         "auc": float("nan") if single else pooled_auc,
@@ -456,7 +458,9 @@ def motivic_vs_control(
             pred, y_true, probs = _pooled(members, names)
             data[name] = (pred["recording"].astype(str).to_numpy(), y_true, probs.argmax(axis=1))
         seed_key = {
-            k: v for k, v in _seed_key(sides[motivic] + sides[control], keys).items() if k != "dataset"
+            k: v
+            for k, v in _seed_key(sides[motivic] + sides[control], keys).items()
+            if k != "dataset"
         }
         seed_key["comparison"] = f"{motivic}-{control}"
         result = paired_recording_bootstrap(

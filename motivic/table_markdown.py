@@ -57,11 +57,13 @@ def _auc_per_run(row) -> str:
 
 
 def _notes(part: pd.DataFrame, row_keys: Sequence[str]) -> list[str]:
-    return [
-        f"- {' / '.join(str(row[k]) for k in row_keys)}: {row['auc_note']}"
-        for _, row in part.iterrows()
-        if isinstance(row.get("auc_note"), str) and row["auc_note"]
-    ]
+    """One line per distinct AUC note, naming the rows it applies to."""
+    rows_by_note: dict[str, list[str]] = {}
+    for _, row in part.iterrows():
+        note = row.get("auc_note")
+        if isinstance(note, str) and note:
+            rows_by_note.setdefault(note, []).append(" / ".join(str(row[k]) for k in row_keys))
+    return [f"- {', '.join(rows)}: {note}" for note, rows in rows_by_note.items()]
 
 
 def _resampling_text(bootstrap_group: str | None) -> str:
@@ -134,7 +136,8 @@ def format_pooled(
             for _, row in part.iterrows()
         ]
         heading = (headings or {}).get(value, f"{sections_by}: {value}")
-        notes = "\n".join([method, *(["", "AUC notes:", *_notes(part, row_keys)] if _notes(part, row_keys) else [])])
+        auc_notes = _notes(part, row_keys)
+        notes = "\n".join([method, *(["", "AUC notes:", *auc_notes] if auc_notes else [])])
         parts.append(f"### {heading}\n\n{_markdown(header, lines)}\n{notes}\n")
     return "\n".join(parts)
 

@@ -78,7 +78,9 @@ def test_draws_keep_every_class_and_the_two_stage_structure(recordings, grouped,
         in_stratum = [
             g for g, gid in enumerate(ids) if tuple(np.unique(classes[group_of == gid])) == stratum
         ]
-        np.testing.assert_array_equal(draws.group_counts[:, in_stratum].sum(axis=1), len(in_stratum))
+        np.testing.assert_array_equal(
+            draws.group_counts[:, in_stratum].sum(axis=1), len(in_stratum)
+        )
 
 
 def _toy_rare_class(n_common=9, n_rare=1):
@@ -98,7 +100,7 @@ def _toy_rare_class(n_common=9, n_rare=1):
 @pytest.mark.parametrize("n_rare", [1, 2])
 def test_stratification_never_drops_a_rare_class_where_a_plain_bootstrap_does(n_rare):
     recs, y_true, y_pred = _toy_rare_class(n_rare=n_rare)
-    ids, n, hit = resampling._per_group_counts(recs, y_true, y_pred, 2)
+    _, n, hit = resampling._per_group_counts(recs, y_true, y_pred, 2)
     classes = n.argmax(axis=1)
     stratified = resampling.BootstrapDraws(classes, 2000, np.random.default_rng(0))
     plain = resampling.BootstrapDraws(np.zeros_like(classes), 2000, np.random.default_rng(0))
@@ -137,8 +139,10 @@ def _singer_toy(seed):
 
 def test_group_level_widens_the_interval_when_groups_matter():
     recs, y_true, y_pred, groups = _singer_toy(0)
-    kwargs = dict(n_classes=2, n_boot=2000)
-    flat = resampling.recording_bootstrap(recs, y_true, y_pred, rng=np.random.default_rng(1), **kwargs)
+    kwargs = {"n_classes": 2, "n_boot": 2000}
+    flat = resampling.recording_bootstrap(
+        recs, y_true, y_pred, rng=np.random.default_rng(1), **kwargs
+    )
     nested = resampling.recording_bootstrap(
         recs, y_true, y_pred, groups=groups, rng=np.random.default_rng(1), **kwargs
     )
@@ -225,9 +229,7 @@ def test_paired_sign_flip_uses_one_difference_per_shared_recording():
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=12)
-)
+@given(pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=12))
 def test_vote_majority_test_matches_the_binomial_sum(pairs):
     truth = np.array([t for t, _ in pairs])
     voted = np.array([v for _, v in pairs])
