@@ -1,4 +1,4 @@
-"""Classification metrics over numpy arrays, recording-level voting and recording bootstraps.
+"""Classification metrics over numpy arrays and recording-level voting.
 
 Pure functions: class numbers and probabilities in, floats and arrays out.
 The segment-level metrics are those reported by Arronte Alvarez & Gómez (2021)
@@ -20,9 +20,8 @@ probability that a random segment of that class scores higher for it than a
 random segment of another class (ties count one half), averaged over the
 classes that have both positives and negatives in the scored set.
 
-Segments of one recording are not independent, so intervals come from a
-bootstrap that resamples *recordings* (:func:`recording_bootstrap`,
-:func:`paired_recording_bootstrap`).
+Segments of one recording are not independent, so intervals and tests work
+on recordings (:mod:`motivic.core.resampling`).
 """
 
 from __future__ import annotations
@@ -37,11 +36,9 @@ from scipy.stats import rankdata
 from motivic.core.errors import MotivicError
 
 __all__ = [
-    "BootstrapDraws",
+    "check_labels",
     "classification_metrics",
     "confusion",
-    "paired_recording_bootstrap",
-    "recording_bootstrap",
     "recording_vote",
     "roc_auc_binary",
     "roc_auc_macro",
@@ -51,7 +48,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _check_labels(y: np.ndarray, n_classes: int, name: str) -> np.ndarray:
+def check_labels(y: np.ndarray, n_classes: int, name: str) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise MotivicError(f"{name} has shape {y.shape}; expected one dimension")
@@ -96,8 +93,8 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndar
     """
     if n_classes < 1:
         raise MotivicError(f"n_classes={n_classes} must be >= 1")
-    y_true = _check_labels(y_true, n_classes, "y_true")
-    y_pred = _check_labels(y_pred, n_classes, "y_pred")
+    y_true = check_labels(y_true, n_classes, "y_true")
+    y_pred = check_labels(y_pred, n_classes, "y_pred")
     if y_true.shape != y_pred.shape:
         raise MotivicError(f"y_true has {y_true.size} entries but y_pred has {y_pred.size}")
     flat = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
@@ -142,7 +139,7 @@ def roc_auc_macro(y_true: np.ndarray, probs: np.ndarray, *, n_classes: int) -> t
     n_used : int
         Number of classes averaged.
     """
-    y_true = _check_labels(y_true, n_classes, "y_true")
+    y_true = check_labels(y_true, n_classes, "y_true")
     probs = _check_probs(probs, y_true.size, n_classes)
     aucs = [roc_auc_binary(y_true == c, probs[:, c]) for c in range(n_classes)]
     defined = [a for a in aucs if not np.isnan(a)]
@@ -185,7 +182,7 @@ def classification_metrics(y_true: np.ndarray, probs: np.ndarray, *, n_classes: 
     MotivicError
         For empty input, mismatched shapes or classes outside ``[0, n_classes)``.
     """
-    y_true = _check_labels(y_true, n_classes, "y_true")
+    y_true = check_labels(y_true, n_classes, "y_true")
     if y_true.size == 0:
         raise MotivicError("classification_metrics: y_true is empty")
     probs = _check_probs(probs, y_true.size, n_classes)
@@ -270,7 +267,7 @@ def recording_vote(y_true: np.ndarray, probs: np.ndarray, recordings: Sequence) 
     """
     recordings = np.asarray(recordings)
     probs = np.asarray(probs, dtype=np.float64)
-    y_true = _check_labels(y_true, probs.shape[1] if probs.ndim == 2 else 1, "y_true")
+    y_true = check_labels(y_true, probs.shape[1] if probs.ndim == 2 else 1, "y_true")
     if y_true.size != recordings.size or y_true.size == 0:
         raise MotivicError(
             f"recording_vote: y_true has {y_true.size} entries, recordings "
@@ -292,181 +289,3 @@ def recording_vote(y_true: np.ndarray, probs: np.ndarray, recordings: Sequence) 
             stacklevel=2,
         )
     return {"vote_accuracy": float(np.mean(predicted == truth)), "n_recordings": int(ids.size)}
-
-
-# ---------------------------------------------------------------------------
-# bootstraps over recordings
-# ---------------------------------------------------------------------------
-
-
-class BootstrapDraws:
-    """Resamples of ``n_groups`` recordings with replacement, as multiplicities.
-
-    ``indices[b]`` lists the recordings drawn in resample ``b``;
-    ``weights[b, g]`` counts how often recording ``g`` was drawn. Drawing
-    the indices once lets the vectorised statistics and their reference loop
-    (tests) use the very same resamples.
-
-    Parameters
-    ----------
-    n_groups : int >= 1
-    n_boot : int >= 1
-    rng : np.random.Generator
-    """
-
-    def __init__(self, n_groups: int, n_boot: int, rng: np.random.Generator):
-        if n_groups < 1 or n_boot < 1:
-            raise MotivicError(f"bootstrap: n_groups={n_groups} and n_boot={n_boot} must be >= 1")
-        self.indices = rng.integers(0, n_groups, size=(n_boot, n_groups))
-        self.weights = np.zeros((n_boot, n_groups))
-        np.add.at(self.weights, (np.arange(n_boot)[:, None], self.indices), 1.0)
-
-
-def _per_group_counts(groups, y_true, y_pred, n_classes):
-    ids, inverse = np.unique(np.asarray(groups), return_inverse=True)
-    n = np.zeros((ids.size, n_classes))
-    hit = np.zeros((ids.size, n_classes))
-    np.add.at(n, (inverse, y_true), 1.0)
-    np.add.at(hit, (inverse, y_true), (y_true == y_pred).astype(float))
-    return ids, n, hit
-
-
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return float("nan"), float("nan")
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(values, [alpha, 1.0 - alpha])
-    return float(low), float(high)
-
-
-def _accuracies(draws: BootstrapDraws, n: np.ndarray, hit: np.ndarray):
-    """Accuracy and balanced accuracy of every resample, from per-recording class counts."""
-    total = draws.weights @ n.sum(axis=1)
-    accuracy = (draws.weights @ hit.sum(axis=1)) / total
-    n_c = draws.weights @ n  # [B, C]
-    hit_c = draws.weights @ hit
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(n_c > 0, hit_c / n_c, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        balanced = np.nanmean(recall, axis=1)
-    return accuracy, balanced
-
-
-def recording_bootstrap(
-    recordings: Sequence,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    *,
-    n_classes: int,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    rng: np.random.Generator,
-) -> dict:
-    """Percentile intervals of accuracy and balanced accuracy, resampling recordings.
-
-    Each resample draws as many recordings as there are, with replacement,
-    and keeps every prediction of a drawn recording (all its segments, from
-    every fold and seed it was tested in) as many times as it was drawn.
-
-    Parameters
-    ----------
-    recordings : sequence [shape=(n,)]
-        Recording of each prediction.
-    y_true, y_pred : np.ndarray [shape=(n,), dtype=int]
-    n_classes : int >= 1
-    n_boot : int >= 1
-    confidence : float in (0, 1)
-    rng : np.random.Generator
-
-    Returns
-    -------
-    intervals : dict
-        ``accuracy_ci_low``, ``accuracy_ci_high``, ``balanced_accuracy_ci_low``,
-        ``balanced_accuracy_ci_high``, ``n_boot``.
-    """
-    y_true = _check_labels(y_true, n_classes, "y_true")
-    y_pred = _check_labels(y_pred, n_classes, "y_pred")
-    if not 0 < confidence < 1:
-        raise MotivicError(f"confidence={confidence} must be in (0, 1)")
-    if y_true.size == 0 or y_true.size != y_pred.size or y_true.size != len(recordings):
-        raise MotivicError("recording_bootstrap: need equal, non-zero numbers of entries")
-    _, n, hit = _per_group_counts(recordings, y_true, y_pred, n_classes)
-    draws = BootstrapDraws(n.shape[0], n_boot, rng)
-    accuracy, balanced = _accuracies(draws, n, hit)
-    acc_lo, acc_hi = _interval(accuracy, confidence)
-    bal_lo, bal_hi = _interval(balanced, confidence)
-    return {
-        "accuracy_ci_low": acc_lo,
-        "accuracy_ci_high": acc_hi,
-        "balanced_accuracy_ci_low": bal_lo,
-        "balanced_accuracy_ci_high": bal_hi,
-        "n_boot": int(n_boot),
-    }
-
-
-def paired_recording_bootstrap(
-    a: tuple[Sequence, np.ndarray, np.ndarray],
-    b: tuple[Sequence, np.ndarray, np.ndarray],
-    *,
-    n_classes: int,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    rng: np.random.Generator,
-) -> dict:
-    """Difference a − b of accuracy and balanced accuracy on the recordings both were tested on.
-
-    ``a`` and ``b`` are ``(recordings, y_true, y_pred)`` of two sets of
-    predictions (e.g. motivic and non-motivic segments of the same model and
-    split strategy). Only recordings present in both count; each resample
-    draws those recordings once and applies the *same* draw to both sides, so
-    recording difficulty cancels out of the difference.
-
-    Returns
-    -------
-    result : dict
-        ``accuracy_a``, ``accuracy_b``, ``accuracy_diff`` with
-        ``accuracy_diff_ci_low`` / ``_high``, the same for
-        ``balanced_accuracy``, ``p_not_greater`` (share of resamples with an
-        accuracy difference <= 0), ``n_recordings`` (shared), ``n_a``, ``n_b``
-        (predictions on them). NaN throughout when no recording is shared.
-    """
-    y = {}
-    for name, (recs, yt, yp) in (("a", a), ("b", b)):
-        yt = _check_labels(yt, n_classes, f"y_true of {name}")
-        yp = _check_labels(yp, n_classes, f"y_pred of {name}")
-        y[name] = _per_group_counts(recs, yt, yp, n_classes)
-    shared = np.intersect1d(y["a"][0], y["b"][0])
-    nan = float("nan")
-    if shared.size == 0:
-        keys = ("accuracy", "balanced_accuracy")
-        out = {
-            f"{k}_{s}": nan for k in keys for s in ("a", "b", "diff", "diff_ci_low", "diff_ci_high")
-        }
-        return {**out, "p_not_greater": nan, "n_recordings": 0, "n_a": 0, "n_b": 0}
-    counts = {}
-    for name, (ids, n, hit) in y.items():
-        pos = np.searchsorted(ids, shared)
-        counts[name] = (n[pos], hit[pos])
-    point = BootstrapDraws(shared.size, 1, rng)
-    point.weights = np.ones((1, shared.size))
-    draws = BootstrapDraws(shared.size, n_boot, rng)
-    out = {}
-    boot = {}
-    for name, (n, hit) in counts.items():
-        (acc,), (bal,) = _accuracies(point, n, hit)
-        out[f"accuracy_{name}"], out[f"balanced_accuracy_{name}"] = float(acc), float(bal)
-        boot[name] = _accuracies(draws, n, hit)
-    for i, key in enumerate(("accuracy", "balanced_accuracy")):
-        diff = boot["a"][i] - boot["b"][i]
-        out[f"{key}_diff"] = out[f"{key}_a"] - out[f"{key}_b"]
-        out[f"{key}_diff_ci_low"], out[f"{key}_diff_ci_high"] = _interval(diff, confidence)
-        if key == "accuracy":
-            out["p_not_greater"] = float(np.mean(diff[np.isfinite(diff)] <= 0))
-    out.update(
-        n_recordings=int(shared.size),
-        n_a=int(counts["a"][0].sum()),
-        n_b=int(counts["b"][0].sum()),
-    )
-    return out

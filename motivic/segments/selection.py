@@ -22,7 +22,6 @@ import pandas as pd
 
 from motivic.core.errors import MotivicError
 
-
 __all__ = [
     "SEGMENT_COLUMNS",
     "control_segments",
