@@ -77,7 +77,7 @@ wildcard_constraints:
     recording="|".join(map(re.escape, RECORDINGS)) if RECORDINGS else "NONE",
     model="|".join(MODELS),
     dataset="motivic|nonmotivic",
-    split="random|group|group_kfold|logo",
+    split="|".join(map(re.escape, SPLITS)),
     fold=r"\d+",
     seed=r"\d+",
     augment="none|frequency|time|both",
@@ -292,14 +292,14 @@ def get_final_output():
     return targets
 
 
-# --- tables: rules/report.smk (split folds are known once split_segments has run) ---------
+# --- tables: rules/report.smk (split folds are known once plan_splits has run) ------------
 
 
 def split_folds(dataset, split):
-    """Fold numbers of a strategy: from the config, or (logo) from the written split."""
+    """Fold numbers of a strategy: from the config, or (logo) from the written plan."""
     n = _splits.fold_count(config["split"], split)
     if n is None:
-        summary = checkpoints.split_segments.get(dataset=dataset, split=split).output.summary
+        summary = checkpoints.plan_splits.get(split=split).output.summary
         n = _splits.read_fold_count(summary)
     return range(n)
 

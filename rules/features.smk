@@ -47,18 +47,39 @@ rule build_mel_store:
         "../workflow_scripts/build_mel_store.py"
 
 
-# The folds of one split strategy (motivic/splits/): a checkpoint, because leave-one-group-out
-# has one fold per group, known once the segments are. Each fold's file is a job of its own.
-checkpoint split_segments:
+# The fold plan of one split strategy (motivic/splits/plan.py), drawn once from every dataset's
+# segments so that the motivic and non-motivic runs of a row share their recording folds: a
+# checkpoint, because leave-one-group-out has one fold per group, known once the segments are.
+checkpoint plan_splits:
     input:
-        "results/segments/{dataset}.tsv",
+        expand("results/segments/{dataset}.tsv", dataset=DATASETS),
+    output:
+        plan="results/splits/{split}.plan.tsv",
+        summary="results/splits/{split}.folds.tsv",
+    log:
+        "results/logs/plan_splits/{split}.log",
+    params:
+        cfg=lambda wc: _splits.strategy_params(cfg_slice("split"), wc.split),
+        datasets=DATASETS,
+        code=code_digest("plan_splits.py"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/plan_splits.py"
+
+
+# One dataset's folds under the plan; each fold's file is then a job of its own (split_fold).
+rule split_segments:
+    input:
+        segments="results/segments/{dataset}.tsv",
+        plan="results/splits/{split}.plan.tsv",
+        summary="results/splits/{split}.folds.tsv",
     output:
         folds="results/splits/{dataset}/{split}.tsv",
         summary="results/splits/{dataset}/{split}.folds.tsv",
     log:
         "results/logs/split_segments/{dataset}-{split}.log",
     params:
-        cfg=lambda wc: _splits.strategy_params(cfg_slice("split"), wc.split),
         code=code_digest("split_segments.py"),
     conda:
         "../envs/mining.yaml"

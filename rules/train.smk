@@ -37,7 +37,7 @@ rule train_model:
         f"results/benchmarks/train_model/{RUN_NAME}.tsv"
     params:
         model=lambda wc: model_options(wc.model),
-        training=lambda wc: _grid.run_training(training_params(), wc.seed),
+        training=lambda wc: _grid.run_training(training_params(), wc.seed, wc.split),
         augment=lambda wc: _grid.run_augment(config.get("augment"), wc.augment),
         code=code_digest("train_model.py"),
     threads: 1

@@ -334,14 +334,23 @@ def collate_crop(batch, *, crop: bool = True, min_frames: int = 32):
     )
 
 
+#: Fewest sorting chunks per shuffled epoch (:class:`LengthBucketSampler`).
+_MIN_CHUNKS = 4
+
+
 class LengthBucketSampler(torch.utils.data.Sampler):
     """Batch sampler grouping items of similar valid length.
 
     Each epoch: permute the items (if ``shuffle``), cut the permutation into
-    chunks of ``chunk_batches * batch_size`` items, stable-sort each chunk by
-    valid length, cut it into batches and shuffle the batch order. Without
-    ``shuffle`` all items are sorted by length (one chunk) and the batches come
-    in order. The order depends only on ``(seed, epoch)``.
+    chunks of ``c * batch_size`` items, stable-sort each chunk by valid length,
+    cut it into batches and shuffle the batch order. ``c`` is
+    ``chunk_batches``, but at most a quarter of the epoch's batches (at least
+    1), so a small training set is never sorted whole into the same length
+    strata every epoch: each chunk is a fresh random quarter of it, and an
+    item's batch mates change from epoch to epoch (with 4 batches or fewer,
+    batches are plain shuffled ones). Without ``shuffle`` all items are sorted
+    by length (one chunk) and the batches come in order. The order depends
+    only on ``(seed, epoch)``.
 
     Parameters
     ----------
@@ -351,7 +360,8 @@ class LengthBucketSampler(torch.utils.data.Sampler):
     shuffle : bool
     seed : int
     chunk_batches : int >= 1
-        Batches per sorting chunk: larger means tighter length buckets and less randomness.
+        Most batches per sorting chunk: larger means tighter length buckets and less
+        randomness (capped at a quarter of the epoch's batches).
     bucket : bool
         ``False`` skips the sorting (plain shuffled batches).
     drop_last : bool
@@ -394,13 +404,18 @@ class LengthBucketSampler(torch.utils.data.Sampler):
         n = self.valid_frames.size
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
+    def chunk_size(self) -> int:
+        """Items per sorting chunk when shuffling: ``chunk_batches`` batches, at most a quarter of the epoch's."""
+        n_batches = -(-self.valid_frames.size // self.batch_size)
+        return self.batch_size * max(1, min(self.chunk_batches, n_batches // _MIN_CHUNKS))
+
     def batches(self) -> list[np.ndarray]:
         """Positions of each batch of the current epoch."""
         n = self.valid_frames.size
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(n) if self.shuffle else np.arange(n)
         if self.bucket:
-            chunk = self.chunk_batches * self.batch_size if self.shuffle else max(n, 1)
+            chunk = self.chunk_size() if self.shuffle else max(n, 1)
             parts = [order[i : i + chunk] for i in range(0, n, chunk)]
             order = (
                 np.concatenate([p[np.argsort(self.valid_frames[p], kind="stable")] for p in parts])

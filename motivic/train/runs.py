@@ -263,6 +263,14 @@ def train_run(
         data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
     )
     val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
+    train_labels = train_loader.dataset.labels
+    weights = train.class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
+    logger.info(
+        "training class priors %s; class weighting %s%s",
+        dict(zip(data.label_names, np.round(train.class_priors(train_labels, len(data.label_names)), 3))),
+        cfg.class_weighting,
+        "" if weights is None else f" (loss weights {np.round(weights, 3).tolist()})",
+    )
     logger.info(
         "%s on %s: %d train / %d val segments, %d classes, %d parameters, device %s",
         model_name,
@@ -285,6 +293,7 @@ def train_run(
         feature_params=data.feature_params,
         label_names=data.label_names,
         progress=progress,
+        class_weights=weights,
     )
 
 
@@ -365,8 +374,29 @@ def evaluate_run(
         model, loader, device=device, amp=cfg.amp, channels_last=cfg.channels_last
     )
     metrics, predictions, matrix = score_run(data, split, positions, probs, data.label_names)
-    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]))
+    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]), **_selection_record(ckpt))
     return metrics, predictions, matrix
+
+
+def _selection_record(ckpt: Mapping) -> dict:
+    """What the checkpoint says about its training: priors, weighting, best epoch, balanced accuracies.
+
+    ``train_balanced_accuracy`` is the running figure of the best epoch's
+    training pass; ``val_balanced_accuracy`` the validation score it was chosen on.
+    """
+    names = [str(n) for n in ckpt.get("label_names", [])]
+    priors = (ckpt.get("data") or {}).get("train_class_priors")
+    config = ckpt.get("config") or {}
+    selected = ckpt.get("metrics") or {}
+    return {
+        "best_epoch": int(ckpt["epoch"]),
+        "train_class_priors": dict(zip(names, priors)) if priors is not None else None,
+        "class_weighting": config.get("class_weighting", "none"),
+        "select_metric": config.get("select_metric"),
+        "train_balanced_accuracy": selected.get("train_balanced_accuracy"),
+        "val_balanced_accuracy": selected.get("val_balanced_accuracy"),
+        "val_accuracy": selected.get("val_accuracy"),
+    }
 
 
 @dataclass(frozen=True)

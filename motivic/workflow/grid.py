@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from motivic.core.errors import MotivicError
-from motivic.splits import fold_count
+from motivic.splits import fold_count, parse_strategy
 from motivic.train.augment.masks import POLICIES
 
 __all__ = [
@@ -91,13 +91,21 @@ def seeds(config: Mapping) -> list[int]:
     return [int(s) for s in values]
 
 
-def run_training(training: Mapping, seed: int | str) -> dict:
+def run_training(training: Mapping, seed: int | str, split: str | None = None) -> dict:
     """The ``training`` section of one run: ``seeds`` dropped, ``seed`` set (keys sorted).
 
     So adding a seed to ``training.seeds`` never reruns the runs of the others.
+    With ``split`` (the run's strategy name), ``class_weighting: auto`` (or
+    absent) becomes ``balanced`` for a grouped strategy and ``none`` for
+    ``random``: holding out whole recordings leaves a fold's tested class a
+    minority of its training data, which an unweighted loss answers by
+    predicting the majority (issue 19).
     """
     out = {k: v for k, v in training.items() if k != "seeds"}
     out["seed"] = int(seed)
+    if split is not None and out.get("class_weighting", "auto") == "auto":
+        within = parse_strategy(split).within_recording
+        out["class_weighting"] = "none" if within else "balanced"
     return dict(sorted(out.items()))
 
 

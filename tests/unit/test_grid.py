@@ -59,6 +59,20 @@ def test_table2_cells_follow_the_table2_grid():
     assert len(cells) == 2 * 2 * 2
 
 
+def test_run_training_resolves_auto_class_weighting_per_split_strategy():
+    for split, expected in [
+        ("random", "none"),
+        ("group", "balanced"),
+        ("logo_by_singer", "balanced"),
+        ("motif_group_kfold", "balanced"),
+    ]:
+        assert grid.run_training({"seed": 0}, 0, split)["class_weighting"] == expected
+        assert grid.run_training({"class_weighting": "auto"}, 0, split)["class_weighting"] == expected
+    # an explicit setting wins; without a split nothing is resolved
+    assert grid.run_training({"class_weighting": "none"}, 0, "logo")["class_weighting"] == "none"
+    assert "class_weighting" not in grid.run_training({"seed": 0}, 0)
+
+
 def test_run_training_drops_seeds_and_sets_the_run_seed():
     out = grid.run_training({"seeds": [0, 1], "seed": 0, "epochs": 3}, "1")
     assert out == {"epochs": 3, "seed": 1}
@@ -189,7 +203,8 @@ def test_shipped_configs_have_a_consistent_grid(path):
 
 def test_demo_config_reports_both_splits_baselines_and_a_table2():
     config = load_config(ROOT / "config.yaml")
-    assert set(config["split"]["strategies"]) == {"random", "group_kfold"}
+    # the paper's within-recording split beside recording folds and motif-holding-out folds
+    assert set(config["split"]["strategies"]) == {"random", "group_kfold", "motif_group_kfold"}
     assert {"reslstm", "crnn"} <= set(config["models"]) and len(config["models"]) >= 3
     assert set(config["baselines"]) == set(grid.BASELINES)
     assert len({r.augment for r in grid.table2_runs(config)}) >= 2

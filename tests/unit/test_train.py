@@ -150,13 +150,17 @@ def test_train_config_accepts_config_yaml_and_matches_schema_defaults():
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     # training.seeds is the seed wildcard's list (motivic.workflow.grid): each run gets one seed
-    TrainConfig.from_dict(run_training(config["training"], 0))
+    # class_weighting auto is resolved per split strategy before a run is configured
+    for split, weighting in (("random", "none"), ("group_kfold", "balanced")):
+        cfg = TrainConfig.from_dict(run_training(config["training"], 0, split))
+        assert cfg.class_weighting == weighting
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
     props = schema["properties"]["training"]["properties"]
     defaults = TrainConfig()
     for key, spec in props.items():
-        if "default" in spec and key != "seeds":
+        if "default" in spec and key not in ("seeds", "class_weighting"):
             assert getattr(defaults, key) == spec["default"], key
+    assert props["class_weighting"]["default"] == "auto"
 
 
 def test_resolve_device():
