@@ -264,6 +264,31 @@ def test_sampler_is_deterministic_per_epoch_and_buckets_lengths():
     assert (np.diff(lengths[ordered]) >= 0).all()
 
 
+def _mates(batches) -> dict[int, frozenset]:
+    return {p: frozenset(b) - {p} for b in batches for p in b}
+
+
+@pytest.mark.parametrize("n", [60, 200, 320])
+def test_small_training_sets_are_not_sorted_into_fixed_strata(n):
+    # issue 19: 16 batches of 20 used to be one sorting chunk, i.e. the whole of a training set
+    # of <= 320 items, so every epoch cut the same length strata into the same batches
+    lengths = np.random.default_rng(1).permutation(np.arange(20, 20 + n))  # distinct lengths
+    sampler = LengthBucketSampler(lengths, 20, shuffle=True, seed=3)
+    assert sampler.chunk_size() <= max(20, n // 4)
+    one, two = _epoch_batches(sampler, 1), _epoch_batches(sampler, 2)
+    assert {frozenset(b) for b in one} != {frozenset(b) for b in two}
+    a, b = _mates(one), _mates(two)
+    kept = np.mean([len(a[p] & b[p]) / max(len(a[p] | b[p]), 1) for p in range(n)])
+    assert kept < 0.5  # an item's batch mates change from epoch to epoch
+    if n >= 200:  # still bucketed: less padding than plain shuffled batches
+        plain = LengthBucketSampler(lengths, 20, shuffle=True, seed=3, bucket=False)
+
+        def padded(batches):
+            return sum(len(b) * lengths[b].max() for b in map(np.array, batches))
+
+        assert padded(one) < 0.9 * padded(_epoch_batches(plain, 1))
+
+
 def test_sampler_drop_last_and_epoch_tags():
     sampler = LengthBucketSampler([5] * 7, 3, shuffle=False, drop_last=True, tag_epoch=True)
     sampler.set_epoch(2)
