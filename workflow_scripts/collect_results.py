@@ -46,7 +46,7 @@ markdown.write_pooled_tables(
     classes_csv=out.classes,
     confusion_csv=out.confusion,
     per_recording_tsv=out.per_recording,
-    headings=figures.SPLIT_HEADINGS,
+    headings={name: figures.split_heading(name) for name in table["split"].unique()},
     row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
     confidence=cfg.get("confidence", 0.95),
     bootstrap_group=group_column,

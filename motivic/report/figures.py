@@ -22,6 +22,7 @@ import pandas as pd
 
 from motivic.core.errors import MotivicError
 from motivic.core.io import atomic_path
+from motivic.splits import parse_strategy
 
 __all__ = [
     "KEYS",
@@ -33,6 +34,7 @@ __all__ = [
     "order_rows",
     "plot_confusion",
     "plot_curves",
+    "split_heading",
     "table1",
     "table2",
     "write_table",
@@ -48,11 +50,26 @@ METRICS = ("accuracy", "auc", "precision", "recall", "f1", "vote_accuracy")
 _POLICY_ORDER = ("none", "frequency", "time", "both")
 #: Section headings of the Markdown tables, per split strategy.
 SPLIT_HEADINGS = {
-    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting)",
+    "random": (
+        "Split `random` — within-recording figures: motifs shuffled into train/val/test (the "
+        "paper's setting); test segments share recordings, singers and motifs with training"
+    ),
     "group": "Split `group` — all segments of a group in one split (no group in two splits)",
     "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
     "logo": "Split `logo` — leave one group out, every group tested once",
 }
+
+
+def split_heading(name: str) -> str:
+    """Heading of a split strategy's table: :data:`SPLIT_HEADINGS` of its base, with its
+    grouping column (``_by_<column>``) and motif holdout (``motif_``) spelled out."""
+    spec = parse_strategy(name)
+    heading = SPLIT_HEADINGS[spec.base].replace(f"`{spec.base}`", f"`{name}`")
+    if spec.group_column:
+        heading += f", grouped by `{spec.group_column}`"
+    if spec.hold_out_motifs:
+        heading += "; every occurrence of a tested motif kept out of training and validation"
+    return heading
 
 
 def _is_scalar(value) -> bool:

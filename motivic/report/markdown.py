@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from motivic.core.io import atomic_path
+from motivic.splits import parse_strategy
 
 __all__ = ["format_comparison", "format_pooled", "write_pooled_tables"]
 
@@ -191,6 +192,16 @@ def format_comparison(
         "exchangeable; exact over all 2^n sign flips, or Monte Carlo (MC) where 2^n exceeds "
         "`report.permutations`.\n"
     )
+    within = sorted(
+        {str(s) for s in table["split"] if parse_strategy(str(s)).within_recording}
+    )
+    if within:
+        notes += (
+            f"Rows of split {', '.join(f'`{s}`' for s in within)} are within-recording "
+            "figures: test segments share recordings (and motifs, for the motivic side) with "
+            "training, so they measure recognition of seen takes, not the claim; read the "
+            "grouped splits for it.\n"
+        )
     return _markdown(header, lines) + "\n" + notes
 
 

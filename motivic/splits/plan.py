@@ -181,7 +181,15 @@ def make_plan(
         combined, strategy=spec.base, group_column=column, small_labels=small_labels, **params
     )
     keys = combined[column].astype(str)
-    per_unit = plan.assignments.groupby(keys.to_numpy()).first()
+    # a unit's part: that of its segments whose label takes part (a singer may also sing a
+    # style that sits out); a unit of sat-out labels only is excluded throughout
+    taking_part = ~combined["label"].astype(str).isin(list(plan.sat_out)).to_numpy()
+    per_unit = (
+        plan.assignments[taking_part]
+        .groupby(keys[taking_part].to_numpy())
+        .first()
+        .reindex(sorted(set(keys)), fill_value=EXCLUDED)
+    )
     units = per_unit.reset_index(names="unit")
     units.insert(0, "dataset", ALL_DATASETS)
     logger.info(
@@ -209,8 +217,9 @@ def _exclude_shared_motifs(parts: np.ndarray, motifs: list[frozenset]) -> int:
 def apply_plan(segments: pd.DataFrame, plan: SplitPlan, dataset: str) -> FoldPlan:
     """The folds of one dataset's segments under a shared plan.
 
-    Each segment takes its unit's part (``random``: its own row of the plan);
-    under a ``motif_`` strategy, train/val segments sharing a motif id with a
+    Each segment takes its unit's part (``random``: its own row of the plan),
+    except that a label sitting out (:attr:`SplitPlan.sat_out`) is ``excluded``
+    everywhere; under a ``motif_`` strategy, train/val segments sharing a motif id with a
     test segment of the fold are then ``excluded`` (logged per fold, with any
     label left without training segments).
 
@@ -234,23 +243,26 @@ def apply_plan(segments: pd.DataFrame, plan: SplitPlan, dataset: str) -> FoldPla
             f"are not in the plan ({len(missing)} in all); redraw the plan from these segments"
         )
     motifs = segment_motifs(segments) if spec.hold_out_motifs else None
-    labels = segments["label"].astype(str).to_numpy() if "label" in segments else None
+    _require_columns(segments, ["label"], f"segments table of {dataset}")
+    labels = segments["label"].astype(str).to_numpy()
+    sits_out = np.isin(labels, list(plan.sat_out)) if not spec.within_recording else None
     columns = {}
     for k in range(plan.n_folds):
         name = f"{_FOLD_PREFIX}{k}"
         parts = keys.map(rows[name]).to_numpy(dtype=object)
+        if sits_out is not None:
+            parts[sits_out] = EXCLUDED
         if motifs is not None:
             n = _exclude_shared_motifs(parts, motifs)
             if n:
                 logger.info("%s fold %d: %d %s segment(s) share a tested motif", spec.name, k, n,
                             dataset)
-            if labels is not None:
-                lost = sorted(set(labels[parts != EXCLUDED]) - set(labels[parts == "train"]))
-                if lost:
-                    logger.warning(
-                        "%s fold %d: label(s) %s of %s have no training segment left",
-                        spec.name, k, lost, dataset,
-                    )
+            lost = sorted(set(labels[parts != EXCLUDED]) - set(labels[parts == "train"]))
+            if lost:
+                logger.warning(
+                    "%s fold %d: label(s) %s of %s have no training segment left",
+                    spec.name, k, lost, dataset,
+                )
         columns[name] = parts
     assignments = pd.DataFrame(columns, index=segments.index)
     return FoldPlan(spec.name, plan.method, assignments, plan.test_groups, plan.sat_out)

@@ -206,3 +206,13 @@ def test_markdown_sections_one_table_per_split(tmp_path, records):
     assert len(pd.read_csv(tmp_path / "t.csv")) == 3  # the CSV keeps every row and the split column
     with pytest.raises(MotivicError, match="by='fold'"):
         format_sections(t, by="fold")
+
+
+def test_split_headings_label_random_rows_within_recording_and_spell_out_names():
+    from motivic.report.figures import split_heading
+
+    assert "within-recording figures" in split_heading("random")
+    heading = split_heading("motif_logo_by_singer")
+    assert "`motif_logo_by_singer`" in heading and "grouped by `singer`" in heading
+    assert "tested motif kept out of training" in heading
+    assert "within-recording" not in split_heading("group_kfold")

@@ -118,6 +118,9 @@ def test_motivic_vs_control_pairs_on_shared_recordings():
     text = markdown.format_comparison(table)
     assert "share of resamples with diff ≤ 0" in text and "not a p-value" in text
     assert "P(diff" not in text
+    assert "Rows of split `random` are within-recording figures" in text
+    grouped = markdown.format_comparison(table.assign(split="motif_group_kfold"))
+    assert "within-recording" not in grouped
 
 
 def test_format_pooled_shows_intervals_and_counts():

@@ -399,3 +399,22 @@ def test_plan_round_trips_and_refuses_foreign_segments(tmp_path):
     stranger = motivic.assign(singer="s9")
     with pytest.raises(MotivicError, match="not in the plan"):
         splits.apply_plan(stranger, plan, "motivic")
+
+
+def test_a_label_sitting_out_is_excluded_even_inside_a_unit_that_takes_part():
+    # singer s0 also sings "rare", whose only singer it is: rare sits out of leave-one-singer-out,
+    # but s0's other segments are tested in its fold
+    segs = _segments(n_labels=2, recordings_per_label=6)
+    rare = segs[segs.recording == "L0r0"].assign(
+        label="rare", recording="rare_r0", segment_id=lambda d: "rare_" + d.segment_id
+    )
+    table = pd.concat([segs, rare], ignore_index=True)
+    plan = splits.make_plan(
+        {"motivic": table}, strategy="logo_by_singer", small_labels="exclude", seed=0
+    )
+    assert list(plan.sat_out) == ["rare"]
+    folds = splits.apply_plan(table, plan, "motivic")
+    for k in range(plan.n_folds):
+        parts = folds.fold(k)
+        assert (parts[table.label == "rare"] == "excluded").all()
+        assert (parts[table.label != "rare"] != "excluded").all()
