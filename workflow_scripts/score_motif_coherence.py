@@ -17,7 +17,6 @@ tracks = {}
 for path in snakemake.input.pitch:  # one per valid recording, named after it
     track = load_pitch_csv(path)
     tracks[Path(path).stem] = (track.times_s, track.f0_hz)
-occurrences = occurrences[occurrences["recording"].isin(list(tracks))]
 scores = mining.motif_coherence(occurrences, tracks, rng=np.random.default_rng(cfg.pop("seed")), **cfg)
 log.info(
     "%d of %d motifs scored; dictionary coherence %.3f",

@@ -156,7 +156,7 @@ def motif_kind(
         max_alternation_class=max_alternation_class,
     ):
         return "oscillation"
-    if median_duration_s < min_step_s * (len(tokens) + 1):
+    if median_duration_s < min_step_s * (len(tokens) + 1) - 1e-9:  # exact bound is melodic
         return "fast"
     return "melodic"
 
