@@ -33,13 +33,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motivic import contour, mining, pitch  # noqa: E402
-from motivic.audio import load_audio  # noqa: E402
-from motivic.clips import scan_clips  # noqa: E402
-from motivic.config import load_config  # noqa: E402
-from motivic.contour.clip_patterns import parse_contour_pattern  # noqa: E402
-from motivic.corpus import read_metadata  # noqa: E402
-from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total  # noqa: E402
+from motivic import contour, mining, pitch
+from motivic.audio import load_audio
+from motivic.clips import scan_clips
+from motivic.config import load_config
+from motivic.contour.clip_patterns import parse_contour_pattern
+from motivic.corpus import read_metadata
+from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total
 
 
 def _tracks(paths, pitch_cfg: dict):
@@ -130,7 +130,8 @@ def clips(args) -> None:
     for mode in contour.MODE_PRESETS:
         options = contour.mode_options(config["contour"], mode)
         phrases = {
-            clip: contour.simplify(t.times_s, t.f0_hz, **options) for clip, t in zip(table["clip"], tracks)
+            clip: contour.simplify(t.times_s, t.f0_hz, **options)
+            for clip, t in zip(table["clip"], tracks)
         }
         sequences = [p.tokens for ph in phrases.values() for p in ph]
         patterns = mining.mine_closed_patterns(sequences, **mining_cfg)
@@ -139,7 +140,9 @@ def clips(args) -> None:
         kinds = mining.motif_kinds(occ)
         scores = mining.motif_coherence(occ, by_clip, rng=np.random.default_rng(seed), **coherence)
         rows.append(_row(f"{mode} (mined over the clips)", voiced_s, kinds, scores, len(occ)))
-    print(f"{len(table)} clips, {voiced_s / 60:.2f} voiced minutes, pitch {config['pitch']['method']}")
+    print(
+        f"{len(table)} clips, {voiced_s / 60:.2f} voiced minutes, pitch {config['pitch']['method']}"
+    )
     print(_markdown(pd.DataFrame(rows)))
 
 

@@ -120,7 +120,9 @@ def keep_motif_kinds(
     ids = occurrences["motif_id"].astype(str)
     absent = sorted(set(ids) - set(kind))
     if absent:
-        raise MotivicError(f"motif occurrences table: motifs {absent[:5]} are not in the dictionary")
+        raise MotivicError(
+            f"motif occurrences table: motifs {absent[:5]} are not in the dictionary"
+        )
     keep = ids.map(kind).isin(list(kinds)).to_numpy()
     return occurrences[keep].reset_index(drop=True)
 

@@ -45,8 +45,8 @@ from .tables import (
 
 __all__ = [
     "COHERENCE_COLUMNS",
-    "KINDS",
     "DICTIONARY_COLUMNS",
+    "KINDS",
     "LOCATE_COLUMNS",
     "OCCURRENCE_COLUMNS",
     "SUPPORTS",

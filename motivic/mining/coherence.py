@@ -81,7 +81,9 @@ def dtw_distances(a: np.ndarray, b: np.ndarray, *, band: int | None = None) -> n
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
-        raise MotivicError(f"dtw_distances: need [pairs, n] and [pairs, m], got {a.shape}, {b.shape}")
+        raise MotivicError(
+            f"dtw_distances: need [pairs, n] and [pairs, m], got {a.shape}, {b.shape}"
+        )
     n_pairs, n = a.shape
     m = b.shape[1]
     if n == 0 or m == 0:
@@ -196,7 +198,11 @@ def random_windows(
         if w > times.size:
             continue
         first = np.arange(times.size - w + 1)
-        ok = voiced[first] & voiced[first + w - 1] & (cum[first + w] - cum[first] >= min_voiced_share * w)
+        ok = (
+            voiced[first]
+            & voiced[first + w - 1]
+            & (cum[first + w] - cum[first] >= min_voiced_share * w)
+        )
         candidates = first[ok]
         if candidates.size:
             starts[todo] = times[rng.choice(candidates, size=todo.size)]
@@ -310,7 +316,7 @@ def motif_coherence(
     if placed.any():
         random[placed] = dtw_distances(rand_a[placed], rand_b[placed], band=radius)
     rows = []
-    for motif_id in counts:
+    for motif_id, n_occurrences in counts.items():
         mine = owner == motif_id
         w = within[mine]
         r = np.sort(random[mine & placed])
@@ -321,7 +327,7 @@ def motif_coherence(
         ties = np.searchsorted(r, w, side="right") - np.searchsorted(r, w, side="left")
         auc = float((greater + 0.5 * ties).sum() / (w.size * r.size))
         rows.append(
-            (motif_id, counts[motif_id], int(w.size), float(np.median(w)), float(np.median(r)), auc)
+            (motif_id, n_occurrences, int(w.size), float(np.median(w)), float(np.median(r)), auc)
         )
     logger.info("coherence of %d motifs (%d pairs)", len(rows), first.size)
     return pd.DataFrame(rows, columns=COHERENCE_COLUMNS)

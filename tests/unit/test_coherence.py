@@ -24,7 +24,9 @@ def _reference_dtw(a, b, band=None):
         for j in range(1, m + 1):
             if band is not None and abs(i - j) > band:
                 continue
-            acc[i, j] = abs(a[i - 1] - b[j - 1]) + min(acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
+            acc[i, j] = abs(a[i - 1] - b[j - 1]) + min(
+                acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1]
+            )
     return acc[n, m] / ((n + m) / 2)
 
 
@@ -40,8 +42,16 @@ values = st.floats(-1200, 1200, allow_nan=False, width=32)
     band=st.one_of(st.none(), st.integers(0, 12)),
 )
 def test_dtw_agrees_with_the_double_loop(data, n, m, pairs, band):
-    a = np.array(data.draw(st.lists(st.lists(values, min_size=n, max_size=n), min_size=pairs, max_size=pairs)))
-    b = np.array(data.draw(st.lists(st.lists(values, min_size=m, max_size=m), min_size=pairs, max_size=pairs)))
+    a = np.array(
+        data.draw(
+            st.lists(st.lists(values, min_size=n, max_size=n), min_size=pairs, max_size=pairs)
+        )
+    )
+    b = np.array(
+        data.draw(
+            st.lists(st.lists(values, min_size=m, max_size=m), min_size=pairs, max_size=pairs)
+        )
+    )
     got = dtw_distances(a, b, band=band)
     want = [_reference_dtw(x, y, band) for x, y in zip(a, b)]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
@@ -97,7 +107,9 @@ def test_random_windows_are_mostly_voiced_seeded_and_nan_when_too_long():
     assert np.all(voiced[frames] > 0) and np.all(voiced[frames + 49] > 0)
     shares = np.array([voiced[s : s + 50].mean() for s in frames])
     assert shares.min() >= 0.8
-    np.testing.assert_array_equal(starts, random_windows(t, f0, durations, np.random.default_rng(1)))
+    np.testing.assert_array_equal(
+        starts, random_windows(t, f0, durations, np.random.default_rng(1))
+    )
     assert np.isnan(random_windows(t, f0, np.array([2.5]), np.random.default_rng(1))).all()
     # 1.5-s windows bridge the 30-frame gap with 120 of 150 frames voiced: 0.8, not 0.9
     assert np.isfinite(random_windows(t, f0, np.full(20, 1.5), np.random.default_rng(1))).all()
@@ -122,7 +134,12 @@ def _motif_song(rng, *, motif, n_repeats, filler_notes=8, note_frames=15):
 def test_a_repeated_contour_is_coherent_and_random_spans_are_not(rng):
     (t, f0), spans = _motif_song(rng, motif=[0, 200, 400, 200, 0, -300], n_repeats=6)
     occ = pd.DataFrame(
-        {"motif_id": "m1", "recording": "a", "start_s": [a for a, _ in spans], "end_s": [b for _, b in spans]}
+        {
+            "motif_id": "m1",
+            "recording": "a",
+            "start_s": [a for a, _ in spans],
+            "end_s": [b for _, b in spans],
+        }
     )
     scores = motif_coherence(occ, {"a": (t, f0)}, rng=rng)
     assert list(scores["motif_id"]) == ["m1"] and scores.loc[0, "n_pairs"] == 15
@@ -150,7 +167,9 @@ def test_a_repeated_contour_is_coherent_and_random_spans_are_not(rng):
 )
 def test_motif_coherence_rejects_bad_arguments(change, match, rng):
     t, f0 = _track(np.zeros(100))
-    occ = pd.DataFrame({"motif_id": ["m1", "m1"], "recording": "a", "start_s": [0.0, 0.5], "end_s": [0.4, 0.9]})
+    occ = pd.DataFrame(
+        {"motif_id": ["m1", "m1"], "recording": "a", "start_s": [0.0, 0.5], "end_s": [0.4, 0.9]}
+    )
     occ = occ.drop(columns=change.pop("drop", []))
     tracks = change.pop("tracks", {"a": (t, f0)})
     with pytest.raises(MotivicError, match=match):
@@ -165,7 +184,13 @@ def test_planted_demo_motifs_score_clearly_above_filler_windows(rng):
     tracks, planted = {}, []
     for i, singer in enumerate(["singer01", "singer02"]):
         rec = synth_recording(
-            seed=i, label="style1", singer=singer, motifs=motifs, duration_s=40.0, sr=16000, n_partials=15
+            seed=i,
+            label="style1",
+            singer=singer,
+            motifs=motifs,
+            duration_s=40.0,
+            sr=16000,
+            n_partials=15,
         )
         tracks[f"r{i}"] = (rec.f0_times_s, rec.f0_hz)
         planted += [(o.motif_id, f"r{i}", o.start_s, o.end_s) for o in rec.occurrences]
@@ -179,7 +204,9 @@ def test_planted_demo_motifs_score_clearly_above_filler_windows(rng):
         duration = row.end_s - row.start_s
         for start in random_windows(times, f0, np.full(500, duration), rng):
             spans = taken[row.recording]
-            if np.isfinite(start) and not np.any((start < spans[:, 1]) & (start + duration > spans[:, 0])):
+            if np.isfinite(start) and not np.any(
+                (start < spans[:, 1]) & (start + duration > spans[:, 0])
+            ):
                 break
         else:
             pytest.fail("no free filler window")
