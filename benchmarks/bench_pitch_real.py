@@ -9,7 +9,7 @@ to the data folder.
 Protocol
 --------
 - Audio is decoded at ``pitch.sr`` of ``config.yaml`` (``--config``) with
-  ``motivic.audio.load_audio``; every backend gets the pipeline's own options from that
+  ``motivic.core.audio.load_audio``; every backend gets the pipeline's own options from that
   file's ``pitch`` section (``pitch.method_options``: hop, range, Melodia's settings, CREPE's
   decoder and threshold), so the figures are those of ``pitch.method: <backend>`` runs.
   ``--backends`` lists them as ``melodia``, ``pyin`` and ``crepe:<model>[:<decoder>]``.
@@ -51,9 +51,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motivic.audio import load_audio
-from motivic.config import load_config
-from motivic.errors import MotivicError
+from motivic.core.audio import load_audio
+from motivic.core.config import load_config
+from motivic.core.errors import MotivicError
 from motivic.pitch import (
     EVALUATION_METRICS,
     evaluate_pitch,

@@ -34,12 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from motivic import contour, mining, pitch
-from motivic.audio import load_audio
-from motivic.clips import scan_clips
-from motivic.config import load_config
 from motivic.contour.clip_patterns import parse_contour_pattern
-from motivic.corpus import read_metadata
-from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total
+from motivic.core.audio import load_audio
+from motivic.core.config import load_config
+from motivic.corpus.clips import scan_clips
+from motivic.corpus.recordings import read_metadata
+from motivic.mining.summary import SUMMARY_COLUMNS, summarise_track, summary_total
 
 
 def _tracks(paths, pitch_cfg: dict):

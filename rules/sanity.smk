@@ -1,4 +1,4 @@
-# Sanity rows of Table I (motivic/sanity.py): a duration-only classifier and the MFCC + SVM
+# Sanity rows of Table I (motivic/baselines/sanity.py): a duration-only classifier and the MFCC + SVM
 # baseline trained on shuffled labels, on the same folds and seeds as every model.
 
 SANITY_CFG = cfg_slice("sanity")

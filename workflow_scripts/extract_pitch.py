@@ -2,7 +2,7 @@
 
 from _common import setup_logging
 
-from motivic.audio import load_audio
+from motivic.core.audio import load_audio
 from motivic.pitch import extract_pitch, write_pitch_csv
 
 log = setup_logging(snakemake)

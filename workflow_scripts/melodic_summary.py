@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from _common import setup_logging
 
-from motivic.io import atomic_path
-from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total
+from motivic.core.io import atomic_path
+from motivic.mining.summary import SUMMARY_COLUMNS, summarise_track, summary_total
 from motivic.pitch import load_pitch_csv
 
 log = setup_logging(snakemake)

@@ -7,7 +7,7 @@ import pandas as pd
 from _common import setup_logging
 
 from motivic import mining
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 from motivic.pitch import load_pitch_csv
 
 log = setup_logging(snakemake)

@@ -6,23 +6,25 @@ import numpy as np
 import pandas as pd
 from _common import setup_logging
 
-from motivic import mining, segments, validation
-from motivic.corpus import load_recordings
-from motivic.io import atomic_path
+from motivic import mining
+from motivic.core.io import atomic_path
+from motivic.corpus import validation
+from motivic.corpus.recordings import load_recordings
 from motivic.pitch import load_pitch_csv
+from motivic.segments import selection
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
 recordings = load_recordings(snakemake.input.recordings)
 occurrences = pd.read_csv(snakemake.input.occurrences, sep="\t", dtype={"pattern": str, "recording": str})
 dictionary = mining.read_table(snakemake.input.dictionary)
-kept_kinds = segments.keep_motif_kinds(occurrences, dictionary, cfg["motif_kinds"])
+kept_kinds = selection.keep_motif_kinds(occurrences, dictionary, cfg["motif_kinds"])
 log.info(
     "motif kinds %s: %d of %d motifs, %d of %d occurrences",
     ",".join(cfg["motif_kinds"]),
     kept_kinds["motif_id"].nunique(), len(dictionary), len(kept_kinds), len(occurrences),
 )
-motivic = segments.motif_segments(
+motivic = selection.motif_segments(
     kept_kinds,
     recordings,
     min_duration_s=cfg["min_duration_s"],
@@ -38,10 +40,10 @@ if motivic.attrs.get("merged"):
 voiced = {}
 for path in snakemake.input.pitch:  # one per valid recording, named after it
     track = load_pitch_csv(path)
-    voiced[Path(path).stem] = segments.voiced_intervals(
+    voiced[Path(path).stem] = selection.voiced_intervals(
         track.times_s, track.f0_hz, min_gap_s=snakemake.params.min_gap_s
     )
-control = segments.control_segments(
+control = selection.control_segments(
     motivic,
     voiced,
     recordings,

@@ -28,11 +28,11 @@ steps), :mod:`.coherence` (do a motif's occurrences sound alike: banded DTW agai
 random windows).
 """
 
-from .bide import SUPPORTS, mine_closed_patterns
-from .coherence import COHERENCE_COLUMNS, dictionary_coherence, motif_coherence
-from .kinds import KINDS, motif_kinds
-from .patterns import Pattern, format_pattern, parse_pattern
-from .tables import (
+from motivic.mining.bide import SUPPORTS, mine_closed_patterns
+from motivic.mining.coherence import COHERENCE_COLUMNS, dictionary_coherence, motif_coherence
+from motivic.mining.kinds import KINDS, motif_kinds
+from motivic.mining.patterns import Pattern, format_pattern, parse_pattern
+from motivic.mining.tables import (
     DICTIONARY_COLUMNS,
     LOCATE_COLUMNS,
     OCCURRENCE_COLUMNS,

@@ -31,7 +31,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 __all__ = [
     "COHERENCE_COLUMNS",

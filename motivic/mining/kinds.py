@@ -41,8 +41,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from .patterns import parse_pattern
+from motivic.core.errors import MotivicError
+from motivic.mining.patterns import parse_pattern
 
 __all__ = [
     "KINDS",

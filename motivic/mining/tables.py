@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from ..io import atomic_path
-from .kinds import KIND_COLUMNS, motif_kinds
-from .patterns import Pattern, format_pattern, parse_pattern
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
+from motivic.mining.kinds import KIND_COLUMNS, motif_kinds
+from motivic.mining.patterns import Pattern, format_pattern, parse_pattern
 
 LOCATE_COLUMNS = ["pattern", "support", "phrase", "start_token", "end_token", "start_s", "end_s"]
 DICTIONARY_COLUMNS = [

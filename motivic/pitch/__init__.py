@@ -28,10 +28,15 @@ import logging
 
 import numpy as np
 
-from ..errors import MotivicError
-from .evaluate import EVALUATION_METRICS, evaluate_pitch, evaluation_subset, evaluation_table
-from .melodia import EQUAL_LOUDNESS_SR as _EQUAL_LOUDNESS_SR
-from .track import PitchTrack, load_pitch_csv, write_pitch_csv
+from motivic.core.errors import MotivicError
+from motivic.pitch.accuracy import (
+    EVALUATION_METRICS,
+    evaluate_pitch,
+    evaluation_subset,
+    evaluation_table,
+)
+from motivic.pitch.melodia import EQUAL_LOUDNESS_SR as _EQUAL_LOUDNESS_SR
+from motivic.pitch.track import PitchTrack, load_pitch_csv, write_pitch_csv
 
 __all__ = [
     "EVALUATION_METRICS",
@@ -187,7 +192,7 @@ def extract_pitch(
     band = {"sr": sr, "hop_length": hop_length, "fmin_hz": fmin_hz, "fmax_hz": fmax_hz}
     guess = None
     if method == "melodia":
-        from .melodia import melodia_f0
+        from motivic.pitch.melodia import melodia_f0
 
         f0 = melodia_f0(
             y,
@@ -197,11 +202,11 @@ def extract_pitch(
             **band,
         )
     elif method == "pyin":
-        from .pyin import pyin_f0
+        from motivic.pitch.pyin import pyin_f0
 
         f0, guess = pyin_f0(y, frame_size=frame_size, with_guess=True, **band)
     else:
-        from .crepe import crepe_f0
+        from motivic.pitch.crepe import crepe_f0
 
         _check_crepe(crepe_model, crepe_decoder, crepe_voicing_threshold)
         f0, guess = crepe_f0(
@@ -262,7 +267,7 @@ def _check_params(
 
 
 def _check_crepe(model, decoder, voicing_threshold):
-    from .crepe import DECODERS, MODELS
+    from motivic.pitch.crepe import DECODERS, MODELS
 
     if model not in MODELS:
         raise MotivicError(f"pitch.crepe_model={model!r} must be one of {sorted(MODELS)}")

@@ -1,4 +1,4 @@
-"""Tests for motivic.augment: SpecAugment masks, the time-mask bound and per-class plans."""
+"""Tests for motivic.train.augment: SpecAugment masks, the time-mask bound and per-class plans."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.augment import (
+from motivic.core.errors import MotivicError
+from motivic.train.augment import (
     ClassPlan,
     SpecAugment,
     apply_policy,
@@ -21,7 +22,6 @@ from motivic.augment import (
     spec_augment,
     time_mask,
 )
-from motivic.errors import MotivicError
 
 
 def _mel(n_mels=16, n_frames=30, valid=20, seed=0):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.mining import dictionary_coherence, motif_coherence
 from motivic.mining.coherence import dtw_distances, random_windows, window_contours
 
@@ -178,7 +178,7 @@ def test_motif_coherence_rejects_bad_arguments(change, match, rng):
 
 def test_planted_demo_motifs_score_clearly_above_filler_windows(rng):
     """On synthetic singing (motivic/synth, ground-truth f0), planted motifs against filler."""
-    from motivic.synth import make_motifs, synth_recording
+    from motivic.corpus.synth import make_motifs, synth_recording
 
     motifs = make_motifs(seed=7, n_classes=2, motifs_per_class=2)["style1"]
     tracks, planted = {}, []

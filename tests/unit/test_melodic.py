@@ -1,4 +1,4 @@
-"""The melodic stage in numbers (motivic/melodic.py) and the two contour presets."""
+"""The melodic stage in numbers (motivic/mining/summary.py) and the two contour presets."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motivic.config import load_config
 from motivic.contour import MODE_PRESETS, mode_options
-from motivic.errors import MotivicError
-from motivic.melodic import SUMMARY_COLUMNS, summarise_track, summary_total
+from motivic.core.config import load_config
+from motivic.core.errors import MotivicError
+from motivic.mining.summary import SUMMARY_COLUMNS, summarise_track, summary_total
 
 ROOT = Path(__file__).resolve().parents[2]
 HOP_S = 0.01
@@ -139,7 +139,7 @@ def test_real_recordings_with_20_s_voiced_yield_motifs_in_the_authors_reading():
     data = Path(os.environ.get("MOTIVIC_REAL_SINGING", ROOT / "../shared/data/real-singing-f0"))
     if not data.is_dir():
         pytest.skip(f"real-singing data not found at {data}")
-    from motivic.audio import load_audio
+    from motivic.core.audio import load_audio
     from motivic.pitch import extract_pitch, method_options
 
     config = load_config(ROOT / "config/real-singing.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.mining import DICTIONARY_COLUMNS, build_dictionary
 from motivic.mining.kinds import (
     is_alternating,
@@ -15,7 +15,7 @@ from motivic.mining.kinds import (
     smallest_period,
 )
 from motivic.mining.patterns import parse_pattern
-from motivic.segments import keep_motif_kinds
+from motivic.segments.selection import keep_motif_kinds
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for motivic.report: metric collection, tables, Markdown/CSV output, figures."""
+"""Tests for motivic.report.figures: metric collection, tables, Markdown/CSV output, figures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motivic.errors import MotivicError
-from motivic.report import (
+from motivic.core.errors import MotivicError
+from motivic.report.figures import (
     collect_metrics,
     format_markdown,
     format_sections,
