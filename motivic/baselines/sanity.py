@@ -2,9 +2,10 @@
 
 ``duration_only``
     A logistic regression whose only feature is the segment's log duration.
-    Motifs of different styles (or singers) can differ in length, and a
-    network sees the length through the padding; this row shows how far that
-    alone goes.
+    Motifs of different styles (or singers) can differ in length. The
+    networks ignore the padding (masked pooling), but a segment's number of
+    valid frames still reaches them, as it reaches the SVMs' statistics; this
+    row shows how far the length alone goes.
 ``shuffled_labels``
     The MFCC statistics + SVM baseline (Choi 2018, ch. 6) trained on
     training and validation labels permuted within the fold (class counts
