@@ -164,7 +164,7 @@ def bench_size(n: int, directory: Path, args) -> list[dict]:
         row = {"segments": n, "n_train": len(y["train"]), "fit": name}
         for weighting in ("balanced", "none"):
             row[f"new_{weighting}"] = timed(
-                lambda w=weighting: baselines.fit_svm(*fit_args, class_weighting=w)
+                lambda a=fit_args, w=weighting: baselines.fit_svm(*a, class_weighting=w)
             )
         row["old"] = time_old(fit_args, args.old_timeout)
         rows.append(row)
@@ -224,11 +224,15 @@ def scale_network(rows: list[dict], args) -> list[dict]:
         out.append(r)
         if r["fit"] == "duration_only":
             same = [m for m in measured if m["segments"] == r["segments"]]
-            net = dict(same[0]) if same else {
-                **{k: r[k] for k in ("segments", "n_train")},
-                "fit": "compact_convnet (scaled)",
-                "epoch": per_segment * r["n_train"],
-            }
+            net = (
+                dict(same[0])
+                if same
+                else {
+                    **{k: r[k] for k in ("segments", "n_train")},
+                    "fit": "compact_convnet (scaled)",
+                    "epoch": per_segment * r["n_train"],
+                }
+            )
             net["demo"] = net["epoch"] * args.demo_epochs
             out.append(net)
     return out
@@ -241,8 +245,10 @@ def markdown(rows: list[dict], args) -> str:
         return f"> {args.old_timeout:.0f}" if math.isinf(seconds) else f"{seconds:.2f}"
 
     lines = [
-        "| segments | training | fit | old (s) | new, balanced (s) | new, none (s) "
-        f"| network: 1 epoch (s) | network × {args.demo_epochs} epochs (s) |",
+        (
+            "| segments | training | fit | old (s) | new, balanced (s) | new, none (s) "
+            f"| network: 1 epoch (s) | network × {args.demo_epochs} epochs (s) |"
+        ),
         "|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

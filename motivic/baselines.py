@@ -140,9 +140,7 @@ def resolve_class_weighting(training_cfg, split_strategy: str) -> str:
             f"training.class_weighting={setting!r} must be one of {['auto', *CLASS_WEIGHTINGS]}"
         )
     if split_strategy not in STRATEGIES:
-        raise MotivicError(
-            f"split strategy {split_strategy!r} must be one of {list(STRATEGIES)}"
-        )
+        raise MotivicError(f"split strategy {split_strategy!r} must be one of {list(STRATEGIES)}")
     if setting != "auto":
         return setting
     return "none" if split_strategy == "random" else "balanced"
