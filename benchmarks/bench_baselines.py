@@ -2,7 +2,7 @@
 
 Issue 18, point 2: on 2,900 real clips under leave one recording out, the shuffled-labels sanity
 row ran for more than 35 minutes on one fold and ``mfcc_svm`` for more than 15, with the grid of
-:data:`motivic.baselines.DEFAULT_GRID` solved by libsvm's ``SVC`` without an iteration bound.
+:data:`motivic.baselines.svm.DEFAULT_GRID` solved by libsvm's ``SVC`` without an iteration bound.
 
 Protocol
 --------
@@ -10,17 +10,17 @@ Protocol
   frames of N(-4, 2) noise, padded with the log floor) of 400, 1,500 and 3,000 segments, 4 classes
   with priors 0.4 / 0.3 / 0.2 / 0.1 and a weak class cue (+0.4 on 16 class-specific bands), in 60
   fake recordings; a 60 / 20 / 20 train / val / test split by recording. The features are
-  :func:`motivic.baselines.features_from_store` (120 MFCC statistics), computed once per size.
+  :func:`motivic.baselines.svm.features_from_store` (120 MFCC statistics), computed once per size.
 - **Fits timed** (features precomputed, the same arrays for both codes):
   ``mfcc_svm`` = the grid search + calibrated refit on the true labels; ``shuffled_labels`` = the
   same on training and validation labels permuted (seed 13), the solvers' worst case;
-  ``duration_only`` = the whole :func:`motivic.sanity.duration_only_run` (new) against the same
+  ``duration_only`` = the whole :func:`motivic.baselines.sanity.duration_only_run` (new) against the same
   logistic regression without class weights (old).
   *old* = :func:`old_fit_svm`, a copy of ``fit_svm`` at commit 89e4674 (main before this change:
-  ``SVC`` for every grid point, no ``max_iter``); *new* = :func:`motivic.baselines.fit_svm` with
+  ``SVC`` for every grid point, no ``max_iter``); *new* = :func:`motivic.baselines.svm.fit_svm` with
   ``class_weighting="balanced"`` (what grouped splits get by default) and ``"none"``.
   An old fit runs in a child process stopped after ``--old-timeout`` seconds (reported as ``>``).
-- **Reference network**: :func:`motivic.experiment.train_run` of ``compact_convnet`` (demo
+- **Reference network**: :func:`motivic.train.runs.train_run` of ``compact_convnet`` (demo
   options, batch 20, CPU) on the same store and split for ``--epochs`` epoch(s); the table gives
   the per-epoch time and that time × ``--demo-epochs`` (30, ``training.epochs`` of config.yaml), the
   cost of a network trained without early stopping on the same fold. Training runs at the sizes
@@ -32,7 +32,7 @@ Protocol
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_baselines.py --old-timeout 150   # about 15 minutes, 2 cores
+    .venv/bin/python benchmarks/bench_baselines.py --old-timeout 150   # about 7 minutes on 2 cores
     .venv/bin/python benchmarks/bench_baselines.py --sizes 400 --old-timeout 60
 
 The table is printed as Markdown (docs/benchmarks.md, "SVM baselines and sanity rows").
@@ -70,7 +70,7 @@ def old_fit_svm(X_train, y_train, X_val, y_val, seed=0):
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    from motivic.baselines import DEFAULT_GRID
+    from motivic.baselines.svm import DEFAULT_GRID
 
     def pipeline(params, calibrate_folds=0):
         svc = SVC(random_state=seed, **params)
@@ -150,11 +150,12 @@ def timed(fn):
 
 
 def bench_size(n: int, directory: Path, args) -> list[dict]:
-    from motivic import baselines, experiment, sanity
+    from motivic.baselines import sanity, svm
+    from motivic.train import runs
 
     store, split = write_store(directory, n)
-    data = experiment.load_run_data(store, split)
-    X = {p: baselines.features_from_store(data.store, data.rows[p]) for p in ("train", "val")}
+    data = runs.load_run_data(store, split)
+    X = {p: svm.features_from_store(data.store, data.rows[p]) for p in ("train", "val")}
     y = {p: data.labels(p) for p in ("train", "val")}
     rng = np.random.default_rng(13)
     shuffled = {p: rng.permutation(y[p]) for p in ("train", "val")}
@@ -164,7 +165,7 @@ def bench_size(n: int, directory: Path, args) -> list[dict]:
         row = {"segments": n, "n_train": len(y["train"]), "fit": name}
         for weighting in ("balanced", "none"):
             row[f"new_{weighting}"] = timed(
-                lambda a=fit_args, w=weighting: baselines.fit_svm(*a, class_weighting=w)
+                lambda a=fit_args, w=weighting: svm.fit_svm(*a, class_weighting=w)
             )
         row["old"] = time_old(fit_args, args.old_timeout)
         rows.append(row)
@@ -192,7 +193,7 @@ def bench_size(n: int, directory: Path, args) -> list[dict]:
         return rows
     training = {"epochs": args.epochs, "batch_size": 20, "patience": 100, "device": "cpu"}
     seconds = timed(
-        lambda: experiment.train_run(
+        lambda: runs.train_run(
             store,
             split,
             model_name="compact_convnet",

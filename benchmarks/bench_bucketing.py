@@ -3,16 +3,16 @@
 Arronte Alvarez & Gómez (2021) zero-pad every motif to 426 frames (10.6 s), although most motifs
 last 0.5-2 s, so most of the compute of a fixed-padding epoch goes to padding.
 ``training.crop_to_batch: true`` groups segments of similar length into batches
-(:class:`motivic.datasets.LengthBucketSampler`) and crops each batch to its longest valid length
-(:func:`motivic.datasets.collate_crop`). This script trains the same model with the same seed both
+(:class:`motivic.train.datasets.LengthBucketSampler`) and crops each batch to its longest valid length
+(:func:`motivic.train.datasets.collate_crop`). This script trains the same model with the same seed both
 ways on the same store and split, and reports the mean epoch time, the speed-up (fixed / bucketed,
 measured in the same process, one after the other) and the test accuracy of each.
 
 Store: ``--store`` and ``--split`` (e.g. ``results/features/logmel128/motivic.h5`` and
 ``results/splits/motivic/random/0.tsv`` of a finished demo run), or, by default, a store built here
-from the demo corpus: ``motivic.synth.make_corpus`` with the default config's settings, its planted
+from the demo corpus: ``motivic.corpus.synth.make_corpus`` with the default config's settings, its planted
 motif occurrences (>= 0.5 s) as segments, ``motivic.features.build_store`` with the paper's
-``logmel128`` parameters and ``motivic.segments.assign_splits`` (random, 60/20/20).
+``logmel128`` parameters and ``motivic.splits.assign_splits`` (random, 60/20/20).
 
 Usage::
 
@@ -38,9 +38,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motivic import experiment, features, segments, synth
-from motivic.audio import load_audio
-from motivic.config import load_config
+from motivic import features, splits
+from motivic.core.audio import load_audio
+from motivic.core.config import load_config
+from motivic.corpus import synth
+from motivic.train import runs
 
 MODEL_OPTIONS = {
     "reslstm": {"channels": 16, "hidden_size": 64},
@@ -75,9 +77,9 @@ def demo_store(workdir: Path) -> tuple[Path, Path]:
     features.build_store(
         segs, audio, store, params=params, dataset="motivic", load_audio=load_audio
     )
-    split = segments.assign_splits(segs, strategy="random", fractions=(0.6, 0.2, 0.2), seed=3)
+    split = splits.assign_splits(segs, strategy="random", fractions=(0.6, 0.2, 0.2), seed=3)
     split_path = workdir / "random.tsv"
-    segments.write_split(segs, split, split_path)
+    splits.write_split(segs, split, split_path)
     return store, split_path
 
 
@@ -94,7 +96,7 @@ def run(store, split, model, *, crop: bool, epochs: int, workdir: Path) -> dict:
     torch.manual_seed(0)
     ckpt = workdir / f"{model}-{'bucketed' if crop else 'fixed'}.pt"
     start = time.perf_counter()
-    history = experiment.train_run(
+    history = runs.train_run(
         store,
         split,
         model_name=model,
@@ -103,7 +105,7 @@ def run(store, split, model, *, crop: bool, epochs: int, workdir: Path) -> dict:
         checkpoint_path=ckpt,
     )
     total_s = time.perf_counter() - start
-    metrics, _, _ = experiment.evaluate_run(store, split, ckpt, training=training)
+    metrics, _, _ = runs.evaluate_run(store, split, ckpt, training=training)
     return {
         "epoch_s": float(np.mean(history.seconds)),
         "total_s": total_s,
@@ -125,7 +127,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         store, split = (args.store, args.split) if args.store else demo_store(workdir)
-        data = experiment.load_run_data(store, split)
+        data = runs.load_run_data(store, split)
         valid = data.store.valid_frames[data.rows["train"]]
         n_frames = int(data.feature_params["n_frames"])
         print(

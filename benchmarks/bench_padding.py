@@ -17,7 +17,7 @@ and reports the test accuracy with its 95 % Wilson interval (over test segments)
 validation accuracy and the mean epoch time. All runs use :func:`motivic.train.fit`, the project's
 training loop, one after the other in the same process.
 
-Store: the demo corpus of ``benchmarks/bench_bucketing.py`` (``motivic.synth`` with the default
+Store: the demo corpus of ``benchmarks/bench_bucketing.py`` (``motivic.corpus.synth`` with the default
 config, planted motifs >= 0.5 s as segments, the paper's ``logmel128`` features, random 60/20/20
 split), or ``--store``/``--split``.
 
@@ -49,8 +49,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_bucketing import MODEL_OPTIONS, demo_store
 
-from motivic import datasets, experiment, models, train
+from motivic import train
 from motivic.features import silence_value
+from motivic.train import datasets, models, runs
 
 
 class AllFrames(nn.Module):
@@ -145,7 +146,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         store, split = (args.store, args.split) if args.store else demo_store(workdir)
-        data = experiment.load_run_data(store, split)
+        data = runs.load_run_data(store, split)
         floor = silence_value(data.feature_params)
         valid = data.store.valid_frames[data.rows["train"]]
         n_frames = int(data.feature_params["n_frames"])

@@ -3,7 +3,7 @@
 Measures, per Table I model of Arronte Alvarez & Gómez (2021) (ResNet-50, DenseNet-161, CRNN,
 ResLSTM, with the options of ``config/paper.yaml``), the training samples/s, the time of an epoch
 over the paper's 10,640 motifs, the peak memory and, on CUDA, the GPU utilisation. Every number is
-taken on the real training path: batches from :func:`motivic.datasets.make_loader` over an HDF5
+taken on the real training path: batches from :func:`motivic.train.datasets.make_loader` over an HDF5
 :class:`motivic.features.MelStore`, one optimisation step per batch by ``motivic.train``'s epoch
 loop (autocast, loss scaling, channels-last input transfer included).
 
@@ -259,9 +259,10 @@ def run_one(spec: dict) -> dict:
     import torch
     from torch import nn
 
-    from motivic import accel, models, train
-    from motivic.datasets import MelDataset, label_index, make_loader
+    from motivic import train
     from motivic.features import MelStore
+    from motivic.train import accel, models
+    from motivic.train.datasets import MelDataset, label_index, make_loader
 
     torch.set_num_threads(spec["threads"])
     device = train.resolve_device(spec["device"])
@@ -497,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from motivic import accel
+    from motivic.train import accel
 
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
     device = "cuda" if cuda else "cpu"

@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_pitch_real import default_data, read_pairs  # noqa: E402
 
-from motivic.audio import load_audio  # noqa: E402
-from motivic.config import load_config  # noqa: E402
+from motivic.core.audio import load_audio  # noqa: E402
+from motivic.core.config import load_config  # noqa: E402
 from motivic.pitch import (  # noqa: E402
     EVALUATION_METRICS,
     PitchTrack,

@@ -33,16 +33,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from motivic import contour, pitch  # noqa: E402
-from motivic.audio import load_audio  # noqa: E402
-from motivic.clips import scan_clips  # noqa: E402
-from motivic.config import load_config  # noqa: E402
 from motivic.contour.clip_patterns import (  # noqa: E402
     agreement_table,
     clip_tokens,
     parse_contour_pattern,
 )
-from motivic.corpus import read_metadata  # noqa: E402
-from motivic.melodic import summarise_track  # noqa: E402
+from motivic.core.audio import load_audio  # noqa: E402
+from motivic.core.config import load_config  # noqa: E402
+from motivic.corpus.clips import scan_clips  # noqa: E402
+from motivic.corpus.recordings import read_metadata  # noqa: E402
+from motivic.mining.summary import summarise_track  # noqa: E402
 
 
 def _tracks(paths, pitch_cfg: dict, method: str):

@@ -33,10 +33,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motivic import contour, mining, pitch, synth  # noqa: E402
-from motivic.audio import load_audio  # noqa: E402
-from motivic.config import load_config  # noqa: E402
-from motivic.motif_quality import motif_quality  # noqa: E402
+from motivic import contour, mining, pitch  # noqa: E402
+from motivic.core.audio import load_audio  # noqa: E402
+from motivic.core.config import load_config  # noqa: E402
+from motivic.corpus import synth
+from motivic.mining.recall import motif_quality  # noqa: E402
 
 logger = logging.getLogger("param_study")
 

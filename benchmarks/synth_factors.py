@@ -3,7 +3,7 @@
 The demo corpus is built to help the tokeniser (no whole tones, intervals ≥ 33 cents from
 the class edges, motif notes held to a few cents, steady tempo), so its planted-motif
 recall of 1.0 says little about real singing. This study switches on one factor of
-:class:`motivic.synth.HardFactors` at a time (then all of them) on the same small corpus
+:class:`motivic.corpus.synth.HardFactors` at a time (then all of them) on the same small corpus
 and reports, for the ground-truth f0 and for Melodia, and for both readings of the contour
 stage (``paper``: ``config.yaml``; ``authors``: ``config/authors.yaml``), the planted-motif
 recall and the precision of the mined motifs (time IoU ≥ 0.5, ``motif_quality``), with
@@ -31,10 +31,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motivic import contour, mining, pitch, synth  # noqa: E402
-from motivic.audio import load_audio  # noqa: E402
-from motivic.config import load_config  # noqa: E402
-from motivic.motif_quality import motif_quality  # noqa: E402
+from motivic import contour, mining, pitch  # noqa: E402
+from motivic.core.audio import load_audio  # noqa: E402
+from motivic.core.config import load_config  # noqa: E402
+from motivic.corpus import synth
+from motivic.mining.recall import motif_quality  # noqa: E402
 
 logger = logging.getLogger("synth_factors")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 
-from .errors import MotivicError
+from motivic.core.errors import MotivicError
 
 __all__ = ["MotivicError", "seed_everything", "__version__"]
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 # Baselines of Choi (2018, ch. 6), as Table I rows: MFCC statistics + SVM, and the average-pooled
 # layer activations of a trained compact convnet + SVM. Never augmented ({augment} is none).
 
-from motivic.baselines import resolve_class_weighting
+from motivic.baselines.svm import resolve_class_weighting
 
 BASELINES = {name: cfg_slice("baselines", name) for name in config.get("baselines") or {}}
 MFCC_SVM = BASELINES.get("mfcc_svm", {})

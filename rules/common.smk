@@ -6,16 +6,16 @@ import sys
 sys.path.insert(0, workflow.basedir)
 
 from motivic import pitch as _pitch
-from motivic import synth as _synth
-from motivic.config import cfg_slice as _cfg_slice
-from motivic.config import evaluation_params as _evaluation_params
-from motivic.config import training_params as _training_params
-from motivic.clips import scan_clips
-from motivic.config import validate_config
-from motivic.corpus import load_recordings, read_metadata
-from motivic.errors import MotivicError
-from motivic import storage as _storage
-from motivic.provenance import code_digest as _code_digest
+from motivic.corpus import synth as _synth
+from motivic.core.config import cfg_slice as _cfg_slice
+from motivic.core.config import evaluation_params as _evaluation_params
+from motivic.core.config import training_params as _training_params
+from motivic.corpus.clips import scan_clips
+from motivic.core.config import validate_config
+from motivic.corpus.recordings import load_recordings, read_metadata
+from motivic.core.errors import MotivicError
+from motivic.workflow import storage as _storage
+from motivic.workflow.provenance import code_digest as _code_digest
 
 try:
     validate_config(config, source="configuration")
@@ -23,7 +23,7 @@ except MotivicError as _err:
     raise WorkflowError(str(_err)) from None
 
 # Jobs inherit this process's environment (SLURM jobs too, and they re-parse this file): HDF5
-# opens every store with or without file locks as storage.hdf5_locking says (motivic/storage.py).
+# opens every store with or without file locks as storage.hdf5_locking says (motivic/workflow/storage.py).
 _storage.apply_hdf5_locking(config["storage"]["hdf5_locking"])
 
 SYNTH = config["corpus"]["mode"] == "synth"
@@ -88,7 +88,7 @@ def code_digest(script):
     """Param: digest of workflow_scripts/``script`` and the motivic code it reaches.
 
     Editing library code a rule can run reruns that rule (and so its consumers), and nothing
-    that cannot run the edited code (motivic/provenance.py). Docstrings and comments don't count.
+    that cannot run the edited code (motivic/workflow/provenance.py). Docstrings and comments don't count.
     """
     return _code_digest(os.path.join(workflow.basedir, "workflow_scripts", script), workflow.basedir)
 
@@ -286,6 +286,8 @@ def get_final_output():
         targets += ["results/eval/pitch.tsv"]
     if CLIPS:  # rules/motifs.smk: each clip's tokens against the pattern in its file name
         targets += ["results/eval/clip_patterns.tsv"]
+    if not CLIPS:  # rules/motifs.smk: do a motif's occurrences sound alike?
+        targets += ["results/motifs/coherence.tsv"]
     if config["melodic_summary"]["activate"] and not CLIPS:  # rules/motifs.smk: melodic stage in numbers
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate

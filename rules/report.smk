@@ -1,8 +1,10 @@
-# The paper's tables, pooled out of fold (motivic/results.py). Table I: per model (networks,
+# The paper's tables, pooled out of fold (motivic/report/tables.py). Table I: per model (networks,
 # baselines, sanity rows), dataset and split strategy, every test prediction of its folds × seeds
-# scored together, with recording-bootstrap intervals, per-run mean ± std and the counts. Table II:
-# the same per augmentation policy (augment.policies, for the cells chosen by augment.table2).
-# motivic_vs_control: motivic minus non-motivic accuracy per model and strategy (paired bootstrap).
+# scored together, with class-stratified recording-bootstrap intervals, a binomial test of the
+# recording votes against the majority rate, per-run mean ± std, the counts and a per-recording
+# table. Table II: the same per augmentation policy (augment.policies, for the cells chosen by
+# augment.table2). motivic_vs_control: motivic minus non-motivic accuracy per model and strategy
+# (paired bootstrap, paired sign-flip test over recordings).
 
 
 TABLE1_CELLS = _grid.table1_cells(config)
@@ -23,17 +25,27 @@ COMPARISON_TARGETS = (
     if COMPARE
     else []
 )
+# report.bootstrap_group: the table that gives each recording its group (the recordings table; in
+# clips mode, where there is none, the segments table, which carries singer and recording).
+BOOTSTRAP_GROUP = (config.get("report") or {}).get("bootstrap_group")
+BOOTSTRAP_GROUP_TABLE = (
+    []
+    if not BOOTSTRAP_GROUP
+    else "results/segments/motivic.tsv" if CLIPS else "results/corpus/recordings.tsv"
+)
 
 
 rule collect_results:
     input:
         metrics=run_files(TABLE1_CELLS, "metrics.json"),
         predictions=run_files(TABLE1_CELLS, "predictions.tsv"),
+        groups=BOOTSTRAP_GROUP_TABLE,
     output:
         csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Results"),
         md="results/tables/table1.md",
         classes="results/tables/table1_classes.csv",
         confusion="results/tables/table1_confusion.csv",
+        per_recording="results/tables/per_recording.tsv",
     log:
         "results/logs/collect_results/collect_results.log",
     params:
@@ -52,11 +64,13 @@ rule collect_table2:
     input:
         metrics=run_files(TABLE2_CELLS, "metrics.json"),
         predictions=run_files(TABLE2_CELLS, "predictions.tsv"),
+        groups=BOOTSTRAP_GROUP_TABLE,
     output:
         csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Results"),
         md="results/tables/table2.md",
         classes="results/tables/table2_classes.csv",
         confusion="results/tables/table2_confusion.csv",
+        per_recording="results/tables/table2_per_recording.tsv",
     log:
         "results/logs/collect_table2/collect_table2.log",
     params:
@@ -75,6 +89,7 @@ rule compare_datasets:
     input:
         metrics=run_files(TABLE1_CELLS, "metrics.json"),
         predictions=run_files(TABLE1_CELLS, "predictions.tsv"),
+        groups=BOOTSTRAP_GROUP_TABLE,
     output:
         csv=report(
             "results/tables/motivic_vs_control.csv",

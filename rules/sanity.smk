@@ -1,7 +1,7 @@
-# Sanity rows of Table I (motivic/sanity.py): a duration-only classifier and the MFCC + SVM
+# Sanity rows of Table I (motivic/baselines/sanity.py): a duration-only classifier and the MFCC + SVM
 # baseline trained on shuffled labels, on the same folds and seeds as every model.
 
-from motivic.baselines import resolve_class_weighting
+from motivic.baselines.svm import resolve_class_weighting
 
 SANITY_CFG = cfg_slice("sanity")
 SANITY_MFCC = cfg_slice("baselines", "mfcc_svm") if "mfcc_svm" in (config.get("baselines") or {}) else {}

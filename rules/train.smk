@@ -1,7 +1,7 @@
 # Stages 7-8: one network per (model, dataset, split strategy, fold, seed, augmentation policy),
 # evaluated on the test part of its fold. Which runs exist is decided by the tables that need them
 # (rules/report.smk); each fold and seed is its own job (parallel locally, one cluster job each).
-from motivic import grid as _grid
+from motivic.workflow import grid as _grid
 
 try:
     _grid.check_grid(config)

@@ -15,7 +15,7 @@ def rng() -> np.random.Generator:
 @pytest.fixture(scope="session")
 def tiny_motifs():
     """Motif vocabulary of a 2-class corpus, one motif per class."""
-    from motivic.synth import make_motifs
+    from motivic.corpus.synth import make_motifs
 
     return make_motifs(seed=7, n_classes=2, motifs_per_class=1)
 
@@ -23,7 +23,7 @@ def tiny_motifs():
 @pytest.fixture(scope="session")
 def tiny_recording(tiny_motifs):
     """One ~9-s synthetic recording at 44.1 kHz (style1, one motif planted 3 times)."""
-    from motivic.synth import synth_recording
+    from motivic.corpus.synth import synth_recording
 
     return synth_recording(
         seed=3, label="style1", singer="singer01", motifs=tiny_motifs["style1"], duration_s=9.0
@@ -36,7 +36,7 @@ def tiny_corpus(tmp_path_factory):
 
     Returns the output directory (``metadata.csv``, ``audio/``, ``f0/``, ``motifs/``).
     """
-    from motivic.synth import make_corpus
+    from motivic.corpus.synth import make_corpus
 
     out = tmp_path_factory.mktemp("tiny_corpus")
     make_corpus(

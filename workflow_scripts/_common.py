@@ -33,7 +33,7 @@ def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
     )
     logging.captureWarnings(True)
     log = logging.getLogger(f"motivic.workflow.{snakemake.rule}")
-    # set by the workflow from storage.hdf5_locking (rules/common.smk, motivic/storage.py)
+    # set by the workflow from storage.hdf5_locking (rules/common.smk, motivic/workflow/storage.py)
     log.info("HDF5_USE_FILE_LOCKING=%s", os.environ.get("HDF5_USE_FILE_LOCKING", "(unset)"))
     return log
 
@@ -72,8 +72,8 @@ def progress_bar(total: int, desc: str):
 
 def write_scored_run(snakemake, log, metrics, predictions, matrix, *, augment, seed, title):
     """Write a scored run's metrics JSON, predictions TSV and confusion-matrix PNG."""
-    from motivic import report
-    from motivic.io import atomic_path, write_json
+    from motivic.core.io import atomic_path, write_json
+    from motivic.report import figures
 
     w = snakemake.wildcards
     metrics.update(
@@ -89,4 +89,4 @@ def write_scored_run(snakemake, log, metrics, predictions, matrix, *, augment, s
     write_json(metrics, snakemake.output.metrics)
     with atomic_path(snakemake.output.predictions) as tmp:
         predictions.to_csv(tmp, sep="\t", index=False, float_format="%.5f")
-    report.plot_confusion(matrix, metrics["labels"], snakemake.output.confusion, title=title)
+    figures.plot_confusion(matrix, metrics["labels"], snakemake.output.confusion, title=title)

@@ -2,7 +2,7 @@
 
 from _common import setup_logging, training_settings, write_scored_run
 
-from motivic import experiment
+from motivic.baselines import runs
 
 log = setup_logging(snakemake)
 cfg = dict(snakemake.params.cfg)
@@ -13,22 +13,22 @@ svm = {
 }
 inputs = snakemake.input
 if snakemake.rule == "mfcc_svm":
-    metrics, predictions, matrix = experiment.mfcc_svm_run(
+    metrics, predictions, matrix = runs.mfcc_svm_run(
         inputs.store, inputs.split, n_mfcc=cfg.get("n_mfcc", 20), **svm
     )
 elif snakemake.rule == "convnet_svm_random":
-    metrics, predictions, matrix = experiment.convnet_svm_run(
+    metrics, predictions, matrix = runs.convnet_svm_run(
         inputs.store, inputs.split, None, training=training_settings(snakemake), source="random",
         random_model=cfg.get("architecture", "compact_convnet"),
         random_seed=cfg.get("weights_seed", 0) + int(snakemake.wildcards.seed), **svm
     )
 elif snakemake.rule == "convnet_svm_transfer":
-    metrics, predictions, matrix = experiment.convnet_svm_run(
+    metrics, predictions, matrix = runs.convnet_svm_run(
         inputs.store, inputs.split, inputs.checkpoint, training=training_settings(snakemake),
         source="transfer", **svm
     )
 else:
-    metrics, predictions, matrix = experiment.convnet_svm_run(
+    metrics, predictions, matrix = runs.convnet_svm_run(
         inputs.store, inputs.split, inputs.checkpoint, training=training_settings(snakemake), **svm
     )
 w = snakemake.wildcards

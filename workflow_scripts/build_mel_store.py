@@ -6,7 +6,7 @@ import pandas as pd
 from _common import progress_bar, setup_logging
 
 from motivic import features
-from motivic.audio import load_audio
+from motivic.core.audio import load_audio
 
 log = setup_logging(snakemake)
 segs = pd.read_csv(snakemake.input.segments, sep="\t", dtype=str, keep_default_na=False)

@@ -5,9 +5,9 @@ import os
 import pandas as pd
 from _common import setup_logging
 
-from motivic.audio import load_audio
 from motivic.contour.clip_patterns import agreement_table, clip_tokens
-from motivic.io import atomic_path
+from motivic.core.audio import load_audio
+from motivic.core.io import atomic_path
 from motivic.pitch import extract_pitch
 
 log = setup_logging(snakemake)

@@ -6,8 +6,8 @@ import pandas as pd
 from _common import setup_logging
 
 from motivic import mining
-from motivic.corpus import load_recordings
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
+from motivic.corpus.recordings import load_recordings
 
 log = setup_logging(snakemake)
 recordings = load_recordings(snakemake.input.recordings)

@@ -3,39 +3,52 @@
 import pandas as pd
 from _common import setup_logging
 
-from motivic import report, results
-from motivic.io import load_json
+from motivic.core.io import load_json
+from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
 _TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
 runs = [
-    results.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
+    tables.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
+group_column = cfg.get("bootstrap_group")
+groups = (
+    tables.recording_groups(
+        pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
+        group_column,
+    )
+    if group_column
+    else None
+)
 table1 = snakemake.params.table == "table1"
 keys = ["model", "dataset", "split"] + ([] if table1 else ["augment"])
-table, classes, confusions = results.pool_cells(
+table, classes, confusions, per_recording = tables.pool_cells(
     runs,
     keys=keys,
+    groups=groups,
     n_boot=cfg.get("bootstrap", 2000),
     confidence=cfg.get("confidence", 0.95),
     seed=cfg.get("seed", 0),
 )
 order = snakemake.params.order
 sort = ["split", "model", "dataset"] + ([] if table1 else ["augment"])
-table = report.order_rows(table, sort, order)
+table = markdown.order_rows(table, sort, order)
 out = snakemake.output
-results.write_pooled_tables(
+markdown.write_pooled_tables(
     table,
-    report.order_rows(classes, sort, order),
-    report.order_rows(confusions, sort, order),
+    markdown.order_rows(classes, sort, order),
+    markdown.order_rows(confusions, sort, order),
+    markdown.order_rows(per_recording, sort, order),
     csv=out.csv,
     md=out.md,
     classes_csv=out.classes,
     confusion_csv=out.confusion,
-    headings=report.SPLIT_HEADINGS,
+    per_recording_tsv=out.per_recording,
+    headings=markdown.SPLIT_HEADINGS,
     row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
     confidence=cfg.get("confidence", 0.95),
+    bootstrap_group=group_column,
 )
 log.info("%s:\n%s", snakemake.params.table, table.to_string())

@@ -1,28 +1,43 @@
-"""Rule compare_datasets: motivic minus non-motivic accuracy per model and strategy (paired bootstrap)."""
+"""Rule compare_datasets: motivic minus non-motivic accuracy per model and strategy (paired bootstrap, sign-flip test)."""
 
 import pandas as pd
 from _common import setup_logging
 
-from motivic import report, results
-from motivic.io import atomic_path, load_json
+from motivic.core.io import atomic_path, load_json
+from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
 _TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
 runs = [
-    results.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
+    tables.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
-table = results.motivic_vs_control(
+group_column = cfg.get("bootstrap_group")
+groups = (
+    tables.recording_groups(
+        pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
+        group_column,
+    )
+    if group_column
+    else None
+)
+table = tables.motivic_vs_control(
     runs,
+    groups=groups,
     n_boot=cfg.get("bootstrap", 2000),
     confidence=cfg.get("confidence", 0.95),
+    permutations=cfg.get("permutations", 100_000),
     seed=cfg.get("seed", 0),
 )
 if not table.empty:
-    table = report.order_rows(table, ["split", "model"], snakemake.params.order)
+    table = markdown.order_rows(table, ["split", "model"], snakemake.params.order)
 with atomic_path(snakemake.output.csv) as tmp:
     table.to_csv(tmp, index=False, float_format="%.4f")
 with atomic_path(snakemake.output.md) as tmp:
-    tmp.write_text(results.format_comparison(table, confidence=cfg.get("confidence", 0.95)))
+    tmp.write_text(
+        markdown.format_comparison(
+            table, confidence=cfg.get("confidence", 0.95), bootstrap_group=group_column
+        )
+    )
 log.info("motivic vs control:\n%s", table.to_string())

@@ -3,7 +3,7 @@
 import torch
 from _common import setup_logging, training_settings, write_scored_run
 
-from motivic.experiment import evaluate_run
+from motivic.train.runs import evaluate_run
 
 log = setup_logging(snakemake)
 torch.set_num_threads(snakemake.threads)

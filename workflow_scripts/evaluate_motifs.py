@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 from _common import setup_logging
 
-from motivic.corpus import load_recordings
-from motivic.io import atomic_path
-from motivic.motif_quality import motif_quality
+from motivic.core.io import atomic_path
+from motivic.corpus.recordings import load_recordings
+from motivic.mining.recall import motif_quality
 
 log = setup_logging(snakemake)
 recordings = load_recordings(snakemake.input.recordings)

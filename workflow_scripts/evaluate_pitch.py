@@ -7,7 +7,7 @@ recordings sheet (recordings mode); see rules/common.smk, F0_REFERENCES.
 import pandas as pd
 from _common import setup_logging
 
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 from motivic.pitch import evaluate_pitch, evaluation_table, load_pitch_csv
 
 log = setup_logging(snakemake)

@@ -2,9 +2,9 @@
 
 from _common import progress_bar, setup_logging
 
-from motivic import validation
-from motivic.clips import clip_segments, scan_clips
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
+from motivic.corpus import validation
+from motivic.corpus.clips import clip_segments, scan_clips
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 from _common import setup_logging
 
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 
 log = setup_logging(snakemake)
 table = pd.DataFrame({"recording": [Path(p).stem for p in snakemake.input], "path": snakemake.input})

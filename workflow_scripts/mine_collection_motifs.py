@@ -11,7 +11,7 @@ from pathlib import Path
 from _common import setup_logging
 
 from motivic import contour, mining
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 
 log = setup_logging(snakemake)
 by_recording = {Path(path).stem: contour.load_phrases(path) for path in snakemake.input}

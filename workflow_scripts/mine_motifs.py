@@ -3,7 +3,7 @@
 from _common import setup_logging
 
 from motivic import contour, mining
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 
 log = setup_logging(snakemake)
 phrases = contour.load_phrases(snakemake.input[0])

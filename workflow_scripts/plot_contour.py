@@ -3,10 +3,11 @@
 import pandas as pd
 from _common import setup_logging
 
-from motivic import contour, plots
-from motivic.corpus import load_recordings
+from motivic import contour
+from motivic.contour import plots
+from motivic.corpus.recordings import load_recordings
+from motivic.corpus.synth import load_planted
 from motivic.pitch import load_pitch_csv
-from motivic.synth import load_planted
 
 log = setup_logging(snakemake)
 recording = snakemake.wildcards.recording

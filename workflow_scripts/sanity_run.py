@@ -2,7 +2,7 @@
 
 from _common import setup_logging, write_scored_run
 
-from motivic import sanity
+from motivic.baselines import sanity
 
 log = setup_logging(snakemake)
 w = snakemake.wildcards

@@ -4,7 +4,7 @@ import pandas as pd
 from _common import setup_logging
 
 from motivic import mining
-from motivic.io import atomic_path
+from motivic.core.io import atomic_path
 
 log = setup_logging(snakemake)
 occ = pd.read_csv(snakemake.input[0], sep="\t", dtype={"pattern": str, "recording": str})

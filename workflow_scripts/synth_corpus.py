@@ -4,7 +4,7 @@ from pathlib import Path
 
 from _common import setup_logging
 
-from motivic import synth
+from motivic.corpus import synth
 
 log = setup_logging(snakemake)
 out_dir = Path(snakemake.output.metadata).parent

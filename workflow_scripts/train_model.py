@@ -3,9 +3,10 @@
 import torch
 from _common import setup_logging, training_settings
 
-from motivic import report, seed_everything
-from motivic.experiment import train_run
-from motivic.io import atomic_path
+from motivic import seed_everything
+from motivic.core.io import atomic_path
+from motivic.report import figures
+from motivic.train.runs import train_run
 
 log = setup_logging(snakemake)
 training = training_settings(snakemake)
@@ -25,6 +26,6 @@ frame = history.to_frame()
 with atomic_path(snakemake.output.history) as tmp:
     frame.to_csv(tmp, sep="\t", index=False)
 w = snakemake.wildcards
-report.plot_curves(
+figures.plot_curves(
     frame, snakemake.output.curves, title=f"{w.model} · {w.dataset} · {w.split} · {w.augment}"
 )

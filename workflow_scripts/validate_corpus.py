@@ -2,8 +2,8 @@
 
 from _common import progress_bar, setup_logging
 
-from motivic import validation
-from motivic.corpus import read_metadata, write_recordings
+from motivic.corpus import validation
+from motivic.corpus.recordings import read_metadata, write_recordings
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg

@@ -13,11 +13,11 @@ range-bounded segments, midranges, 70/112-cent classes, down positive). Modules:
 * :mod:`.clip_patterns` — agreement of clip tokens with published contour patterns.
 """
 
-from .classes import SIGNS, TIES, IntervalClasses, hz_to_cents, interval_class
-from .phrases import Phrase, load_phrases, write_phrases
-from .presets import MODE_PRESETS, mode_options
-from .simplify import METHODS, simplify
-from .steps import TIE_BREAKS, range_bounded_steps, step_approximation
+from motivic.contour.classes import SIGNS, TIES, IntervalClasses, hz_to_cents, interval_class
+from motivic.contour.phrases import Phrase, load_phrases, write_phrases
+from motivic.contour.presets import MODE_PRESETS, mode_options
+from motivic.contour.simplify import METHODS, simplify
+from motivic.contour.steps import TIE_BREAKS, range_bounded_steps, step_approximation
 
 __all__ = [
     "METHODS",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 __all__ = ["SIGNS", "TIES", "IntervalClasses", "hz_to_cents", "interval_class"]
 

@@ -22,8 +22,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from .simplify import simplify
+from motivic.contour.simplify import simplify
+from motivic.core.errors import MotivicError
 
 __all__ = [
     "CLIP_PATTERN_COLUMNS",

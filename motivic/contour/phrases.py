@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from ..io import atomic_path
-from .classes import IntervalClasses
+from motivic.contour.classes import IntervalClasses
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
 
 __all__ = ["Phrase", "load_phrases", "write_phrases"]
 

@@ -8,7 +8,7 @@ length, reference), so one run can compare both readings on the same f0.
 
 from __future__ import annotations
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 __all__ = ["MODE_PRESETS", "mode_options"]
 

@@ -78,10 +78,10 @@ import logging
 
 import numpy as np
 
-from ..errors import MotivicError
-from .classes import IntervalClasses, _check_positive, hz_to_cents
-from .phrases import Phrase
-from .steps import TIE_BREAKS, range_bounded_steps, step_approximation
+from motivic.contour.classes import IntervalClasses, _check_positive, hz_to_cents
+from motivic.contour.phrases import Phrase
+from motivic.contour.steps import TIE_BREAKS, range_bounded_steps, step_approximation
+from motivic.core.errors import MotivicError
 
 __all__ = ["METHODS", "simplify"]
 

@@ -15,8 +15,8 @@ import collections
 
 import numpy as np
 
-from ..errors import MotivicError
-from .classes import _check_positive
+from motivic.contour.classes import _check_positive
+from motivic.core.errors import MotivicError
 
 __all__ = ["TIE_BREAKS", "range_bounded_steps", "step_approximation"]
 

@@ -34,8 +34,8 @@ Layout: :mod:`.spectra` (the two front ends, their parameters, padding), :mod:`.
 (:func:`build_store` from a segment table).
 """
 
-from .build import build_store
-from .spectra import (
+from motivic.features.build import build_store
+from motivic.features.spectra import (
     FEATURE_KINDS,
     compute_features,
     feature_params,
@@ -45,7 +45,7 @@ from .spectra import (
     pad_or_crop,
     silence_value,
 )
-from .store import (
+from motivic.features.store import (
     INDEX_FLOAT_COLUMNS,
     INDEX_STRING_COLUMNS,
     MelStore,

@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from .spectra import _compute, feature_params, pad_or_crop, silence_value
-from .store import MelStoreWriter
+from motivic.core.errors import MotivicError
+from motivic.features.spectra import _compute, feature_params, pad_or_crop, silence_value
+from motivic.features.store import MelStoreWriter
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def build_store(
     and streamed into the store. Store rows follow ``segments`` grouped by
     recording (recordings in order of first appearance, segment order kept
     within a recording), which equals the input order when it is sorted by
-    recording, as :func:`motivic.segments.motif_segments` returns it.
+    recording, as :func:`motivic.segments.selection.motif_segments` returns it.
     Segments running past the end of the audio are clipped.
 
     Parameters

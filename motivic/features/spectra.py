@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.signal
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 FEATURE_KINDS = ("logmel", "mel40")
 

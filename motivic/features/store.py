@@ -12,10 +12,10 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..errors import MotivicError
-from ..io import atomic_path
-from .spectra import _same, feature_params
+from motivic import __version__
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
+from motivic.features.spectra import _same, feature_params
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class MelStoreWriter:
     """Stream fixed-size spectrograms into a new store, atomically.
 
     Use as a context manager. The store is written to a temporary file beside
-    ``path`` (:func:`motivic.io.atomic_path`) and renamed into place only when
+    ``path`` (:func:`motivic.core.io.atomic_path`) and renamed into place only when
     the ``with`` block exits without an exception; otherwise nothing appears at
     ``path``.
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MotivicError
-from .patterns import Pattern
+from motivic.core.errors import MotivicError
+from motivic.mining.patterns import Pattern
 
 logger = logging.getLogger(__name__)
 

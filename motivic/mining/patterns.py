@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 _TOKEN_RE = re.compile(r"^[+-]?\d+$")
 

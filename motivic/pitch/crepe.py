@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 __all__ = [
     "CREPE_SR",

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MotivicError
-from ..io import atomic_path
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
 
 __all__ = ["PitchTrack", "load_pitch_csv", "write_pitch_csv"]
 

@@ -40,8 +40,8 @@ Layout: :mod:`.units` (overlap clusters, the holdout draws, labels that sit out)
 :mod:`.files` (the split and folds tables on disk).
 """
 
-from .files import load_split, read_fold_count, write_folds, write_split
-from .folds import (
+from motivic.splits.files import load_split, read_fold_count, write_folds, write_split
+from motivic.splits.folds import (
     FoldPlan,
     assign_splits,
     fold_count,
@@ -49,7 +49,13 @@ from .folds import (
     make_folds,
     strategy_params,
 )
-from .units import EXCLUDED, HOLDOUT_STRATEGIES, SPLIT_NAMES, STRATEGIES, overlap_clusters
+from motivic.splits.units import (
+    EXCLUDED,
+    HOLDOUT_STRATEGIES,
+    SPLIT_NAMES,
+    STRATEGIES,
+    overlap_clusters,
+)
 
 __all__ = [
     "EXCLUDED",

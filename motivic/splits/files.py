@@ -7,10 +7,10 @@ import os
 
 import pandas as pd
 
-from ..errors import MotivicError
-from ..io import atomic_path
-from .folds import FoldPlan
-from .units import _FOLD_PREFIX, EXCLUDED, SPLIT_NAMES, _require_columns
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
+from motivic.splits.folds import FoldPlan
+from motivic.splits.units import _FOLD_PREFIX, EXCLUDED, SPLIT_NAMES, _require_columns
 
 logger = logging.getLogger(__name__)
 

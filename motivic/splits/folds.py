@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
-from .units import (
+from motivic.core.errors import MotivicError
+from motivic.splits.units import (
     _FOLD_PREFIX,
     EXCLUDED,
     HOLDOUT_STRATEGIES,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
 
 logger = logging.getLogger(__name__)
 

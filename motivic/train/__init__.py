@@ -11,7 +11,7 @@ Determinism
 ``fit`` reseeds torch's global generator at the start of every epoch from
 ``(cfg.seed, epoch)`` inside :func:`torch.random.fork_rng` (the caller's
 generator state is restored afterwards), and the data order comes from the
-seeded samplers of :mod:`motivic.datasets`. A run resumed from the last
+seeded samplers of :mod:`motivic.train.datasets`. A run resumed from the last
 checkpoint therefore repeats the epochs of an uninterrupted run exactly. With
 ``cfg.deterministic`` (default) ``torch.use_deterministic_algorithms(True,
 warn_only=True)`` is on during training and ``cudnn.benchmark`` off; on CPU this
@@ -39,15 +39,15 @@ Layout: :mod:`.config` (:class:`TrainConfig`, :class:`TrainHistory`),
 (:func:`fit`, resuming, :func:`predict`).
 """
 
-from .checkpoints import (
+from motivic.train.checkpoints import (
     check_feature_params,
     last_checkpoint_path,
     load_checkpoint,
     model_from_checkpoint,
     resolve_device,
 )
-from .config import SELECT_METRICS, TrainConfig, TrainHistory
-from .loop import fit, predict
+from motivic.train.config import SELECT_METRICS, TrainConfig, TrainHistory
+from motivic.train.loop import fit, predict
 
 __all__ = [
     "SELECT_METRICS",

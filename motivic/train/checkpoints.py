@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import MotivicError
-from ..io import atomic_path
-from .config import _plain
+from motivic.core.errors import MotivicError
+from motivic.core.io import atomic_path
+from motivic.train.config import _plain
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def model_from_checkpoint(ckpt: dict, build: Callable[..., nn.Module]) -> nn.Mod
     ckpt : dict
         From :func:`load_checkpoint`.
     build : callable
-        ``build(name, n_classes, **model_kwargs)``, e.g. ``motivic.models.build``.
+        ``build(name, n_classes, **model_kwargs)``, e.g. ``motivic.train.models.build``.
     """
     kwargs = dict(ckpt["model_kwargs"])
     n_classes = len(ckpt["label_names"])

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..accel import AMP_MODES
-from ..errors import MotivicError
+from motivic.core.errors import MotivicError
+from motivic.train.accel import AMP_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class TrainConfig:
     device : {"auto", "cpu", "cuda"}
         ``auto``: CUDA when available.
     crop_to_batch : bool
-        Crop batches to their longest valid length (see :mod:`motivic.datasets`).
+        Crop batches to their longest valid length (see :mod:`motivic.train.datasets`).
     min_frames : int >= 1
         Shortest cropped batch.
     num_workers : int >= 0
@@ -57,16 +57,16 @@ class TrainConfig:
     select_metric : {"accuracy", "f1", "auc", "loss"}
         Validation metric for the best checkpoint, early stopping and the schedule.
     amp : {"off", "bf16", "fp16"}
-        Mixed precision (:mod:`motivic.accel`): float32, bfloat16 autocast (CUDA
+        Mixed precision (:mod:`motivic.train.accel`): float32, bfloat16 autocast (CUDA
         or CPU), or float16 autocast with loss scaling (CUDA only).
     channels_last : bool
         Channels-last memory format for models with 2-D convolutions (a speed
-        setting; see :mod:`motivic.accel`).
+        setting; see :mod:`motivic.train.accel`).
     deterministic : bool
         Deterministic algorithms during training (see the module notes).
     class_weighting : {"auto", "none", "balanced"}
         Class weighting of a run, resolved per split strategy by
-        :func:`motivic.baselines.resolve_class_weighting`; the SVM baselines
+        :func:`motivic.baselines.svm.resolve_class_weighting`; the SVM baselines
         and sanity rows read it (the networks' side is issue 19, point 3).
     """
 

@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import accel
-from ..errors import MotivicError
-from ..evaluate import classification_metrics
-from .checkpoints import _save, last_checkpoint_path
-from .config import _RESUMABLE_KEYS, SELECT_METRICS, TrainConfig, TrainHistory, _plain
+from motivic.core.errors import MotivicError
+from motivic.core.metrics import classification_metrics
+from motivic.train import accel
+from motivic.train.checkpoints import _save, last_checkpoint_path
+from motivic.train.config import _RESUMABLE_KEYS, SELECT_METRICS, TrainConfig, TrainHistory, _plain
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def fit(
         Maps ``[batch, 1, n_mels, n_frames]`` to logits ``[batch, n_classes]``.
     train_loader, val_loader : iterable of batches
         Batches ``(x, valid_frames, labels, positions)`` as from
-        :func:`motivic.datasets.make_loader` (``(x, labels)`` also works).
+        :func:`motivic.train.datasets.make_loader` (``(x, labels)`` also works).
         ``set_epoch(epoch)`` is called on their batch sampler/sampler/dataset when present.
     cfg : TrainConfig
     device : torch.device or str
@@ -468,7 +468,7 @@ def predict(
     loader : iterable of ``(x, valid_frames, labels, positions)`` batches
     device : torch.device or str
     amp : {"off", "bf16", "fp16"}
-        Autocast mode (see :mod:`motivic.accel`); evaluate with the training run's.
+        Autocast mode (see :mod:`motivic.train.accel`); evaluate with the training run's.
     channels_last : bool
         Channels-last memory format for convolutional models.
 

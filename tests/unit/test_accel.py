@@ -14,12 +14,11 @@ import pytest
 import torch
 from torch import nn
 
-from motivic import accel
-from motivic.augment import SpecAugment
-from motivic.datasets import MelDataset, label_index, make_loader
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.features import MelStore, MelStoreWriter, feature_params
-from motivic.train import TrainConfig, fit, load_checkpoint, predict
+from motivic.train import TrainConfig, accel, fit, load_checkpoint, predict
+from motivic.train.augment import SpecAugment
+from motivic.train.datasets import MelDataset, label_index, make_loader
 
 N_MELS, N_FRAMES, N_CLASSES = 8, 24, 3
 

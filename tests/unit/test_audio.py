@@ -1,4 +1,4 @@
-"""Tests of motivic.audio: decoding, downmixing, resampling and input errors."""
+"""Tests of motivic.core.audio: decoding, downmixing, resampling and input errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from motivic.audio import audio_blocks, audio_info, load_audio
-from motivic.errors import MotivicError
+from motivic.core.audio import audio_blocks, audio_info, load_audio
+from motivic.core.errors import MotivicError
 
 
 def _tone(freq_hz, sr, seconds=0.5, amp=0.5):

@@ -1,27 +1,54 @@
-"""Tests for motivic.augment: SpecAugment masks, the time-mask bound and per-class plans."""
+"""Tests for motivic.train.augment: SpecAugment masks, the time-mask bound and per-class plans."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.augment import (
+from motivic.core.errors import MotivicError
+from motivic.train.augment import (
+    POLICIES,
     ClassPlan,
     SpecAugment,
     apply_policy,
-    augmentation_plan,
     frequency_mask,
     plan_copies,
     resolve_plan,
     spec_augment,
     time_mask,
 )
-from motivic.errors import MotivicError
+
+
+def augmentation_plan(  # resolve, adapt and expand a plan, as train/runs.py does
+    labels: Sequence,
+    *,
+    policy: str | Sequence[str],
+    rng: np.random.Generator,
+    plan: str | Mapping = "proportional",
+    minority_copies: int = 3,
+    fraction: float = 0.5,
+) -> list[tuple[int, str]]:
+    policies = (policy,) if isinstance(policy, str) else tuple(policy)
+    if not policies:
+        raise MotivicError("augment policy=() must name at least one policy")
+    for name in policies:
+        if name not in POLICIES:
+            raise MotivicError(f"augment policy={name!r} must be one of {', '.join(POLICIES)}")
+    if policies == ("none",) or len(labels) == 0:
+        return []
+    kinds = tuple(p for p in policies if p != "none")
+    plans = resolve_plan(
+        plan, labels, masks=kinds, minority_copies=minority_copies, fraction=fraction
+    )
+    if len(policies) == 1 and plan != "proportional":
+        plans = apply_policy(plans, policies[0])
+    return plan_copies(labels, plans, rng=rng)
 
 
 def _mel(n_mels=16, n_frames=30, valid=20, seed=0):

@@ -1,4 +1,4 @@
-"""Tests for motivic.baselines: MFCC statistics and the validation-tuned SVM."""
+"""Tests for motivic.baselines.svm: MFCC statistics and the validation-tuned SVM."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import librosa
 import numpy as np
 import pytest
 
-from motivic.baselines import (
+from motivic.baselines.svm import (
     LINEAR_MAX_ITER,
     SVC_MAX_ITER,
     convnet_features,
@@ -17,7 +17,7 @@ from motivic.baselines import (
     stats_from_mfcc,
     svm_probabilities,
 )
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 
 SR = 22050
 
@@ -155,7 +155,7 @@ class _ArrayStore:
 def test_convnet_features_concatenate_layers_and_ignore_padding():
     import torch
 
-    from motivic.models import build, layer_features
+    from motivic.train.models import build, layer_features
 
     torch.manual_seed(0)
     model = build("compact_convnet", 3, n_mels=16, channels=4).eval()
@@ -198,7 +198,7 @@ class _PaddedStore:
 
 
 def test_convnet_features_ignore_the_padding_and_random_weights_are_seeded():
-    from motivic.baselines import convnet_features, random_convnet
+    from motivic.baselines.svm import convnet_features, random_convnet
 
     model = random_convnet(3, n_mels=16, seed=7, channels=4)
     same = random_convnet(3, n_mels=16, seed=7, channels=4)

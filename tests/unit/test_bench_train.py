@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from motivic.datasets import LengthBucketSampler
+from motivic.train.datasets import LengthBucketSampler
 
 ROOT = Path(__file__).resolve().parents[2]
 _path = ROOT / "benchmarks" / "bench_train.py"

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from motivic.classify import find_motifs
+from motivic.apps.classify import find_motifs
 from motivic.contour import Phrase
 
 

@@ -19,7 +19,7 @@ from motivic.contour.clip_patterns import (
     longest_common_run,
     parse_contour_pattern,
 )
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(
@@ -126,8 +126,8 @@ def test_clip_tokens_concatenate_every_phrase():
 def sample_tracks():
     if not SAMPLE.is_dir():
         pytest.skip(f"flamenco sample not found at {SAMPLE}")
-    from motivic.audio import load_audio
-    from motivic.clips import scan_clips
+    from motivic.core.audio import load_audio
+    from motivic.corpus.clips import scan_clips
     from motivic.pitch import extract_pitch
 
     clips = scan_clips(SAMPLE).iloc[::34].reset_index(drop=True)  # 12 clips, every singer

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from motivic.clips import clip_segments, scan_clips
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
+from motivic.corpus.clips import clip_segments, scan_clips
 
 
 def _write(root, rel, samples, sr=22050):
@@ -46,7 +46,7 @@ def test_scan_clips_rejects_unknown_label_and_bad_names(clip_root):
 
 
 def test_clip_segments_follow_validation_and_duplicates(clip_root):
-    from motivic.validation import validate_corpus
+    from motivic.corpus.validation import validate_corpus
 
     clips = scan_clips(clip_root, label="singer")
     sheet = clips.rename(columns={"recording": "group", "clip": "recording"})

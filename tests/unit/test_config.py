@@ -3,8 +3,8 @@ import copy
 import pytest
 import yaml
 
-from motivic.config import SCHEMA_PATH, cfg_slice, load_config, validate_config
-from motivic.errors import MotivicError
+from motivic.core.config import SCHEMA_PATH, cfg_slice, load_config, validate_config
+from motivic.core.errors import MotivicError
 
 ROOT = SCHEMA_PATH.parent.parent
 

@@ -18,7 +18,7 @@ from motivic.contour import (
     step_approximation,
     write_phrases,
 )
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 
 HOP_S = 0.01
 REF_HZ = 55.0

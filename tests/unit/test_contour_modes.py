@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.config import validate_config
 from motivic.contour import (
     IntervalClasses,
     interval_class,
@@ -17,7 +16,8 @@ from motivic.contour import (
     step_approximation,
     write_phrases,
 )
-from motivic.errors import MotivicError
+from motivic.core.config import validate_config
+from motivic.core.errors import MotivicError
 
 HOP_S = 0.01
 REF_HZ = 55.0
@@ -91,7 +91,7 @@ def test_interval_classes_reject_bad_options(kwargs, match):
 
 
 def test_config_rejects_class_edges_that_do_not_fit_n_classes(tmp_path):
-    from motivic.config import load_config
+    from motivic.core.config import load_config
 
     config = load_config("config.yaml")
     config["contour"].update(class_edges=[70.0, 112.0], n_classes=4)

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from motivic.corpus import read_metadata, recording_id
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
+from motivic.corpus.recordings import read_metadata, recording_id
 
 
 @pytest.mark.parametrize(

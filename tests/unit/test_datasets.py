@@ -1,4 +1,4 @@
-"""Tests for motivic.datasets: labels, MelDataset, cropping collate, bucketing sampler, loaders."""
+"""Tests for motivic.train.datasets: labels, MelDataset, cropping collate, bucketing sampler, loaders."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.augment import SpecAugment
-from motivic.datasets import (
+from motivic.core.errors import MotivicError
+from motivic.train.augment import SpecAugment
+from motivic.train.datasets import (
     LengthBucketSampler,
     MelDataset,
     Standardise,
@@ -22,7 +23,6 @@ from motivic.datasets import (
     plan_items,
     store_valid_frames,
 )
-from motivic.errors import MotivicError
 
 N_MELS, N_FRAMES = 6, 24
 

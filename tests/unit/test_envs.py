@@ -189,7 +189,7 @@ def test_every_train_env_choice_is_an_env_file():
 
 @pytest.mark.parametrize("choice", ["torch", "torch-cuda"])
 def test_config_accepts_the_train_envs(choice):
-    from motivic.config import load_config, validate_config
+    from motivic.core.config import load_config, validate_config
 
     config = load_config(ROOT / "config.yaml")
     config["envs"] = {"train_model": choice}
@@ -197,8 +197,8 @@ def test_config_accepts_the_train_envs(choice):
 
 
 def test_config_default_trains_in_the_cpu_env_and_rejects_others():
-    from motivic.config import load_config, validate_config
-    from motivic.errors import MotivicError
+    from motivic.core.config import load_config, validate_config
+    from motivic.core.errors import MotivicError
 
     config = load_config(ROOT / "config.yaml")
     config.pop("envs", None)

@@ -1,4 +1,4 @@
-"""Tests for motivic.evaluate against scikit-learn and hand-worked examples."""
+"""Tests for motivic.core.metrics against scikit-learn and hand-worked examples."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from motivic.errors import MotivicError
-from motivic.evaluate import (
+from motivic.core.errors import MotivicError
+from motivic.core.metrics import (
     classification_metrics,
     confusion,
     recording_vote,

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motivic import __version__
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.features import (
     MelStore,
     MelStoreWriter,

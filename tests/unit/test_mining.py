@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motivic import mining
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.mining import (
     DICTIONARY_COLUMNS,
     LOCATE_COLUMNS,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.mining import mine_closed_patterns
 
 

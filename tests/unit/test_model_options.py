@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from motivic.config import validate_config
-from motivic.errors import MotivicError
-from motivic.experiment import check_grid
-from motivic.models import check_options, options
+from motivic.core.config import validate_config
+from motivic.core.errors import MotivicError
+from motivic.train.models import check_options, options
+from motivic.workflow.grid import check_grid
 
 TINY = Path(__file__).resolve().parents[1] / "workflow" / "config_tiny.yaml"
 

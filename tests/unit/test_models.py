@@ -1,4 +1,4 @@
-"""Tests for motivic.models: registry contract, every architecture, loaders, docs."""
+"""Tests for motivic.train.models: registry contract, every architecture, loaders, docs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.errors import MotivicError
-from motivic.models import (
+from motivic.core.errors import MotivicError
+from motivic.train.models import (
     available,
     build,
     check_trainable,
@@ -21,9 +21,9 @@ from motivic.models import (
     layer_features,
     options,
 )
-from motivic.models.blocks import init_replicate, pooled_size, resize_kernel, split_pool
-from motivic.models.crnn import PRESETS
-from motivic.models.masking import check_lengths, masked_batch_norm, out_lengths
+from motivic.train.models.blocks import init_replicate, pooled_size, resize_kernel, split_pool
+from motivic.train.models.crnn import PRESETS
+from motivic.train.models.masking import check_lengths, masked_batch_norm, out_lengths
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "models.md"
 
@@ -115,7 +115,7 @@ def test_state_dict_round_trip_reproduces_outputs(name, tmp_path):
 
 
 def test_build_logs_parameter_count(caplog):
-    with caplog.at_level("INFO", logger="motivic.models"):
+    with caplog.at_level("INFO", logger="motivic.train.models"):
         model = _tiny("crnn")
     assert f"({count_parameters(model)} parameters)" in caplog.text
 
@@ -292,7 +292,7 @@ def test_pretrained_copies_body_adapts_stem_and_skips_head(
     path = tmp_path / "imagenet.pth"
     state = _reference_state(name, path)
     fresh = _tiny(name, seed=6).state_dict()
-    with caplog.at_level("INFO", logger="motivic.models"):
+    with caplog.at_level("INFO", logger="motivic.train.models"):
         loaded = _tiny(name, seed=6, pretrained=str(path)).state_dict()
     assert str(path) in caplog.text and stem_key in caplog.text
     for key, value in state.items():

@@ -3,7 +3,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from motivic.motif_quality import interval_iou, motif_quality
+from motivic.mining.recall import interval_iou, motif_quality
 
 
 def test_interval_iou_hand_values():

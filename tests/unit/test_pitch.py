@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
+from motivic.corpus.synth import make_motifs, synth_recording
 from motivic.pitch import (
     EVALUATION_METRICS,
     METHOD_OPTIONS,
@@ -19,7 +20,6 @@ from motivic.pitch import (
     load_pitch_csv,
     write_pitch_csv,
 )
-from motivic.synth import make_motifs, synth_recording
 
 SR = 44100
 HOP = 256
@@ -295,7 +295,7 @@ def test_schema_defaults_equal_extract_pitch_defaults():
 
     import yaml
 
-    from motivic.config import SCHEMA_PATH
+    from motivic.core.config import SCHEMA_PATH
 
     schema = yaml.safe_load(SCHEMA_PATH.read_text())["properties"]["pitch"]["properties"]
     signature = inspect.signature(extract_pitch).parameters

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.pitch import EVALUATION_METRICS
 
 _PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_pitch_real.py"

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.pitch import PitchTrack, crepe, evaluate_pitch, extract_pitch, load_pitch_csv
 
 SR = 44100
@@ -369,7 +369,7 @@ def test_tiny_on_real_singing_references():
     0.88 on a 10 ms grid; the Irish song loses ~0.2 to octave errors, raw chroma 0.90). The
     full model's figures are in docs/method.md (benchmarks/bench_pitch_real.py).
     """
-    from motivic.audio import load_audio
+    from motivic.core.audio import load_audio
 
     scores = []
     for name in ("yoruba_ise-agbe", "irish_fields-of-athenry", "marathi_maajhe-maahera-pandhari"):

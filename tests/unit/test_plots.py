@@ -1,4 +1,4 @@
-"""Tests for motivic.plots: the per-recording contour figure."""
+"""Tests for motivic.contour.plots: the per-recording contour figure."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 
 from motivic.contour import simplify
-from motivic.errors import MotivicError
-from motivic.plots import contour_figure_size, plot_contour, save_figure
+from motivic.contour.plots import contour_figure_size, plot_contour, save_figure
+from motivic.core.errors import MotivicError
 
 HOP_S = 0.01
 
@@ -114,7 +114,7 @@ def test_plot_contour_without_motifs_or_voicing():
 def test_plots_never_touch_pyplot():
     code = (
         "import sys, numpy as np, pandas as pd\n"
-        "from motivic.plots import plot_contour, save_figure\n"
+        "from motivic.contour.plots import plot_contour, save_figure\n"
         "fig = plot_contour(np.arange(50) * 0.01, np.full(50, 220.0), [],"
         " pd.DataFrame(columns=['pattern', 'start_s', 'end_s']))\n"
         "import tempfile, os; save_figure(fig, os.path.join(tempfile.mkdtemp(), 'f.png'))\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from motivic.config import validate_config
-from motivic.experiment import check_grid
+from motivic.core.config import validate_config
+from motivic.workflow.grid import check_grid
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = sorted((ROOT / "config").glob("*.yaml")) + [ROOT / "config.yaml"]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from motivic.provenance import code_digest, reachable_sources
+from motivic.workflow.provenance import code_digest, reachable_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,6 +77,6 @@ def test_code_edits_change_the_digest_and_comments_or_docstrings_do_not(tree):
 def test_repository_scripts_reach_their_stage_modules():
     contour = _rel(reachable_sources(ROOT / "workflow_scripts/simplify_contour.py", ROOT), ROOT)
     assert any(p.startswith("motivic/contour") for p in contour)
-    assert not any(p.startswith("motivic/models") for p in contour)
+    assert not any(p.startswith("motivic/train/models") for p in contour)
     train = _rel(reachable_sources(ROOT / "workflow_scripts/train_model.py", ROOT), ROOT)
-    assert "motivic/train/loop.py" in train and any(p.startswith("motivic/models/") for p in train)
+    assert "motivic/train/loop.py" in train and any(p.startswith("motivic/train/models/") for p in train)

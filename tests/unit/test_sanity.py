@@ -1,4 +1,4 @@
-"""Tests for motivic.sanity: the duration-only and shuffled-label rows of Table I."""
+"""Tests for motivic.baselines.sanity: the duration-only and shuffled-label rows of Table I."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motivic import sanity
-from motivic.errors import MotivicError
+from motivic.baselines import sanity
+from motivic.core.errors import MotivicError
 from motivic.features import MelStoreWriter, feature_params
 
 N_MELS, N_FRAMES = 16, 40

@@ -1,4 +1,4 @@
-"""Tests for motivic.segments: motif segments, controls, voiced regions, splits."""
+"""Tests for motivic.segments.selection: motif segments, controls, voiced regions, splits."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic.errors import MotivicError
-from motivic.segments import (
+from motivic.core.errors import MotivicError
+from motivic.segments.selection import (
     SEGMENT_COLUMNS,
-    assign_splits,
     control_segments,
     interval_overlap_s,
-    load_split,
     motif_segments,
     voiced_intervals,
-    write_split,
 )
+from motivic.splits import assign_splits, load_split, write_split
 
 # ---------------------------------------------------------------------------
 # fakes
@@ -143,7 +141,7 @@ def test_voiced_intervals_handles_unvoiced_and_bad_input():
     duration=st.floats(0.05, 3),
 )
 def test_interval_overlap_matches_sampled_reference(intervals, start, duration):
-    from motivic.segments import _union
+    from motivic.segments.selection import _union
 
     got = interval_overlap_s(np.array([start]), duration, _union(np.array(intervals)))[0]
     want = _covered_s(start, start + duration, intervals)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from motivic import splits
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 
 
 def _segments(n_labels=3, recordings_per_label=6, per_recording=5, overlap=False, seed=0):

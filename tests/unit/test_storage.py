@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from motivic.errors import MotivicError
-from motivic.storage import HDF5_LOCKING_ENV, apply_hdf5_locking, hdf5_locking_environment
+from motivic.core.errors import MotivicError
+from motivic.workflow.storage import HDF5_LOCKING_ENV, apply_hdf5_locking, hdf5_locking_environment
 
 # Holds a store open for writing (with HDF5's lock) until its stdin closes.
 WRITER = textwrap.dedent(
@@ -84,7 +84,7 @@ def test_setting_reaches_h5py_in_a_new_process(tmp_path):
 def test_config_default_is_no_locking_and_other_values_fail():
     from pathlib import Path
 
-    from motivic.config import load_config, validate_config
+    from motivic.core.config import load_config, validate_config
 
     config = load_config(Path(__file__).resolve().parents[2] / "config.yaml")
     config.pop("storage", None)

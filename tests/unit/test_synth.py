@@ -1,4 +1,4 @@
-"""Tests of motivic.synth: the synthetic demo corpus and its ground truth."""
+"""Tests of motivic.corpus.synth: the synthetic demo corpus and its ground truth."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from motivic.errors import MotivicError
-from motivic.synth import (
+from motivic.core.errors import MotivicError
+from motivic.corpus.synth import (
     MOTIF_INTERVALS_CENTS,
     load_planted,
     make_corpus,

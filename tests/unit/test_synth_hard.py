@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from motivic.config import load_config, validate_config
-from motivic.errors import MotivicError
-from motivic.synth import NEAR_EDGE_INTERVALS_CENTS, HardFactors, make_motifs, synth_recording
+from motivic.core.config import load_config, validate_config
+from motivic.core.errors import MotivicError
+from motivic.corpus.synth import (
+    NEAR_EDGE_INTERVALS_CENTS,
+    HardFactors,
+    make_motifs,
+    synth_recording,
+)
 
 
 def _recording(hard=None, **kwargs):

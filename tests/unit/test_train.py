@@ -12,9 +12,7 @@ import torch
 import yaml
 from torch import nn
 
-from motivic.augment import SpecAugment
-from motivic.datasets import MelDataset, label_index, make_loader
-from motivic.errors import MotivicError
+from motivic.core.errors import MotivicError
 from motivic.train import (
     TrainConfig,
     check_feature_params,
@@ -25,6 +23,8 @@ from motivic.train import (
     predict,
     resolve_device,
 )
+from motivic.train.augment import SpecAugment
+from motivic.train.datasets import MelDataset, label_index, make_loader
 
 ROOT = Path(__file__).resolve().parents[2]
 N_MELS, N_FRAMES, N_CLASSES = 8, 16, 3
@@ -146,10 +146,10 @@ def test_train_config_rejects_bad_values(key, value):
 
 
 def test_train_config_accepts_config_yaml_and_matches_schema_defaults():
-    from motivic.grid import run_training
+    from motivic.workflow.grid import run_training
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    # training.seeds is the seed wildcard's list (motivic.grid): each run gets one seed
+    # training.seeds is the seed wildcard's list (motivic.workflow.grid): each run gets one seed
     TrainConfig.from_dict(run_training(config["training"], 0))
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
     props = schema["properties"]["training"]["properties"]

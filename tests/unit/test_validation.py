@@ -1,4 +1,4 @@
-"""Tests of motivic.validation: every bad-input case, duplicates policies, bounded-memory decoding."""
+"""Tests of motivic.corpus.validation: every bad-input case, duplicates policies, bounded-memory decoding."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motivic import validation
-from motivic.corpus import read_metadata
-from motivic.errors import MotivicError
-from motivic.validation import check_audio, check_label, validate_corpus
+from motivic.core.errors import MotivicError
+from motivic.corpus import validation
+from motivic.corpus.recordings import read_metadata
+from motivic.corpus.validation import check_audio, check_label, validate_corpus
 
 SR = 16000
 

@@ -1,6 +1,6 @@
 """Bad input, nothing lost: a recordings corpus full of broken files still runs to the end.
 
-The corpus mixes motivic.synth recordings (some resampled to 8 or 96 kHz, one stereo, one under a
+The corpus mixes motivic.corpus.synth recordings (some resampled to 8 or 96 kHz, one stereo, one under a
 unicode name with spaces) with every kind of bad file. Validation reports each with a message
 naming the file, the good ones go through every stage, the run completes, and recordings that
 yield no motif are listed in results/validation/no_motifs.tsv.
@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from motivic import synth
-from motivic.corpus import recording_id
+from motivic.corpus import synth
+from motivic.corpus.recordings import recording_id
 
 from .conftest import ROOT, SNAKEMAKE, load_tiny, planned_jobs, snakemake, write_config
 

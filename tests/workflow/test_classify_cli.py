@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 def test_classify_cli_writes_recording_and_segment_tables(tiny_run, tmp_path):
     audio = sorted((tiny_run / "results/demo_corpus/audio").glob("*.wav"))[:2]
     cmd = [
-        sys.executable, "-m", "motivic.cli", "classify", *map(str, audio),
+        sys.executable, "-m", "motivic.apps.cli", "classify", *map(str, audio),
         "--model", str(tiny_run / "results/models/reslstm/motivic/random/0/0/none/checkpoint.pt"),
         "--dictionary", str(tiny_run / "results/motifs/dictionary.tsv"),
         "--config", str(tiny_run / "config.yaml"),
@@ -34,7 +34,7 @@ def test_classify_cli_writes_recording_and_segment_tables(tiny_run, tmp_path):
 
 
 def test_classify_cli_reports_bad_model_path(tiny_run, tmp_path):
-    cmd = [sys.executable, "-m", "motivic.cli", "classify", "x.wav", "--model", str(tmp_path / "none.pt"),
+    cmd = [sys.executable, "-m", "motivic.apps.cli", "classify", "x.wav", "--model", str(tmp_path / "none.pt"),
            "--config", str(tiny_run / "config.yaml"),
            "--dictionary", str(tiny_run / "results/motifs/dictionary.tsv")]
     proc = subprocess.run(cmd, capture_output=True, text=True)

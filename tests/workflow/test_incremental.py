@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from motivic.corpus import recording_id
+from motivic.corpus.recordings import recording_id
 
 from .conftest import snakemake, write_config
 from .test_bad_input import recordings_config, synth_sources, write_audio, write_metadata

@@ -11,7 +11,7 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from motivic import synth
+from motivic.corpus import synth
 
 from .conftest import load_tiny, planned_jobs, snakemake, write_config
 

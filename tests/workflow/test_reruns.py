@@ -5,8 +5,8 @@ import copy
 import pandas as pd
 import pytest
 
-from motivic.config import validate_config
-from motivic.experiment import BASELINES, SANITY, table1_runs, table2_runs
+from motivic.core.config import validate_config
+from motivic.workflow.grid import BASELINES, SANITY, table1_runs, table2_runs
 
 from .conftest import change_config as _change
 from .conftest import load_tiny, planned_jobs, snakemake, write_config

@@ -3,7 +3,7 @@
 Config edits are dry runs on a copy of the finished tiny run. Code edits are made in a copy of
 the workflow's source (Snakefile, rules, scripts, the motivic package) that the dry run uses, so
 the repository is never touched. A rule reruns after a code edit when the edited module is
-reachable from its script (motivic/provenance.py), and then so does everything downstream.
+reachable from its script (motivic/workflow/provenance.py), and then so does everything downstream.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from motivic.config import validate_config
-from motivic.experiment import BASELINES, SANITY, table1_runs, table2_runs
+from motivic.core.config import validate_config
+from motivic.workflow.grid import BASELINES, SANITY, table1_runs, table2_runs
 
 from .conftest import ROOT, load_tiny, planned_jobs
 from .conftest import change_config as _edit_config

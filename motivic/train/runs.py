@@ -1,0 +1,376 @@
+"""One network run: train a model on one store and split, and score it.
+
+The glue between the stages' building blocks — :class:`MelStore`, the split
+file, :mod:`~motivic.train.datasets`, :mod:`~motivic.train.augment`,
+:mod:`~motivic.train.models` and the fit loop — so that the workflow scripts
+stay thin: :func:`train_run` and :func:`evaluate_run`. :class:`RunData`,
+:func:`load_trained` and :func:`score_run` are shared with the SVM baselines
+(:mod:`motivic.baselines.runs`), so every row of Table I is scored the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from motivic import train
+from motivic.core.errors import MotivicError
+from motivic.core.metrics import classification_metrics, confusion, recording_vote
+from motivic.features import MelStore, channel_stats, silence_value
+from motivic.splits import load_split
+from motivic.train import augment as _augment
+from motivic.train import datasets, models
+
+__all__ = [
+    "MinFrames",
+    "RunData",
+    "evaluate_run",
+    "fit_min_frames",
+    "load_run_data",
+    "load_trained",
+    "score_run",
+    "train_run",
+]
+
+logger = logging.getLogger(__name__)
+
+
+_STORE_ONLY_ATTRS = ("dataset", "motivic_version")
+# Options that read weight files at build time: the trained weights replace them in a checkpoint.
+_WEIGHT_FILE_OPTIONS = ("pretrained", "init_from")
+_PREDICTION_COLUMNS = ("segment_id", "recording", "label", "motif_id", "start_s", "end_s")
+
+
+# ---------------------------------------------------------------------------
+# one run
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A store with its split: the store rows of each split and the label coding."""
+
+    store: object
+    rows: dict[str, np.ndarray]
+    label_to_index: dict[str, int]
+    feature_params: dict
+
+    @property
+    def label_names(self) -> list[str]:
+        """Label of each class number."""
+        return sorted(self.label_to_index, key=self.label_to_index.get)
+
+    def labels(self, split: str) -> np.ndarray:
+        """Integer labels of the rows of ``split``, in row order."""
+        names = self.store.index["label"].to_numpy()[self.rows[split]]
+        return np.array([self.label_to_index[str(n)] for n in names], dtype=np.int64)
+
+    def normaliser(self) -> Callable | None:
+        """Standardisation from the training rows for feature kinds that need it.
+
+        ``mel40`` (Pons et al. 2016) is standardised "not attribute-wise": one
+        mean and one standard deviation over every band and valid frame of the
+        training split; ``logmel`` is used as stored.
+        """
+
+        if self.feature_params.get("kind") != "mel40":
+            return None
+        mean, std = channel_stats(self.store, self.rows["train"], per_band=False)
+        return datasets.Standardise(mean.reshape(-1), std.reshape(-1))
+
+    @property
+    def pad_value(self) -> float:
+        """Log floor of the store's features (silence), which every batch pads with."""
+
+        return silence_value(self.feature_params)
+
+
+def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
+    """Open a store and assign each of its rows to the split recorded in ``split_path``.
+
+    Rows whose split is none of ``train``, ``val``, ``test`` (for example
+    ``excluded``) are left out, and so are labels that only they carry.
+
+    Raises
+    ------
+    MotivicError
+        If a store segment is missing from the split file, or a split is empty.
+    """
+
+    store = MelStore(store_path)
+    split = load_split(split_path)
+    assigned = store.index["segment_id"].map(split)
+    if assigned.isna().any():
+        missing = store.index["segment_id"][assigned.isna()].iloc[0]
+        raise MotivicError(f"{split_path}: segment {missing!r} of store {store_path} has no split")
+    rows = {name: np.flatnonzero(assigned.to_numpy() == name) for name in ("train", "val", "test")}
+    empty = [name for name, r in rows.items() if r.size == 0]
+    if empty:
+        raise MotivicError(f"{split_path}: split(s) {empty} are empty for store {store_path}")
+    used = np.sort(np.concatenate(list(rows.values())))
+    if used.size < len(assigned):
+        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - used.size)
+    params = {k: v for k, v in store.attrs.items() if k not in _STORE_ONLY_ATTRS}
+    labels = datasets.label_index(store.index["label"].to_numpy()[used])
+    return RunData(store, rows, labels, params)
+
+
+def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
+    """Value of the augmentation masks: the padding's (``pad``, silence) or ``None`` (item mean).
+
+    ``pad`` is, in order: the normaliser's ``pad_value`` (the padding of
+    standardised inputs), the store's ``pad_value`` attribute, else the silence
+    of the feature kind: ``log(log_offset)`` for ``logmel``, ``log1p(0) = 0`` for
+    ``mel40``.
+    """
+    if mode == "mean":
+        return None
+    if mode != "pad":
+        raise MotivicError(f"augment.fill={mode!r} must be one of pad, mean")
+    if normalise is not None and getattr(normalise, "pad_value", None) is not None:
+        return float(normalise.pad_value)
+    params = data.feature_params
+    if params.get("pad_value") is not None:
+        return float(params["pad_value"])
+    if params.get("kind", "logmel") == "logmel":
+        return float(np.log(float(params.get("log_offset", 1e-6))))
+    return 0.0
+
+
+def _training_items(data: RunData, augment_cfg: Mapping, seed: int, normalise=None):
+    """Training rows plus the masked copies of the run's plan (``augment.plan``, ``policy``)."""
+
+    rows = data.rows["train"]
+    policy = augment_cfg.get("policy", "none")
+    if policy == "none":
+        return rows, None
+    names = np.asarray(data.label_names, dtype=object)[data.labels("train")]
+    plans = _augment.resolve_plan(
+        augment_cfg.get("plan", "paper"),
+        names,
+        minority_copies=augment_cfg.get("minority_copies", 3),
+        fraction=augment_cfg.get("fraction", 0.5),
+    )
+    plans = _augment.apply_policy(plans, policy)
+    plan = _augment.plan_copies(
+        names, plans, rng=np.random.default_rng(augment_cfg.get("seed", seed))
+    )
+    fill_value = _mask_fill(data, normalise, augment_cfg.get("fill", "pad"))
+
+    def make(p: str) -> _augment.SpecAugment:
+        return _augment.SpecAugment(
+            policy=p,
+            freq_mask_bands=augment_cfg.get("freq_mask_bands", 16),
+            time_mask_frames=augment_cfg.get("time_mask_frames", 20),
+            time_mask_max_fraction=augment_cfg.get("time_mask_max_fraction", 0.2),
+            fill_value=fill_value,
+        )
+
+    indices, augments = datasets.plan_items(rows, plan, make)
+    logger.info(
+        "augmentation %s (plan %s): %d originals + %d masked copies",
+        policy,
+        augment_cfg.get("plan", "paper"),
+        rows.size,
+        len(plan),
+    )
+    return indices, augments
+
+
+def fit_min_frames(cfg, model):
+    """``cfg`` with ``min_frames`` raised to the shortest input ``model`` accepts (e.g. 60 for Pons Time)."""
+    import dataclasses
+
+    needed = int(getattr(model, "min_frames", 1))
+    if needed <= cfg.min_frames:
+        return cfg
+    logger.info("cropped batches keep at least %d frames (the model's shortest input)", needed)
+    return dataclasses.replace(cfg, min_frames=needed)
+
+
+def _loader(data: RunData, rows, cfg, device, *, shuffle, augment=None, normalise=None):
+
+    dataset = datasets.MelDataset(
+        data.store,
+        rows,
+        label_to_index=data.label_to_index,
+        augment=augment,
+        normalise=normalise,
+        seed=cfg.seed,
+        pad_value=data.pad_value,
+    )
+    return datasets.make_loader(
+        dataset,
+        batch_size=cfg.batch_size,
+        shuffle=shuffle,
+        seed=cfg.seed,
+        crop=cfg.crop_to_batch,
+        min_frames=cfg.min_frames,
+        bucket=cfg.crop_to_batch,
+        num_workers=cfg.num_workers,
+        device=device,
+    )
+
+
+def train_run(
+    store_path: str | Path,
+    split_path: str | Path,
+    *,
+    model_name: str,
+    model_options: dict,
+    training: dict,
+    augment: dict | None = None,
+    checkpoint_path: str | Path,
+    progress: Callable[[dict], None] | None = None,
+):
+    """Train ``model_name`` on the training rows of a store, selecting on validation.
+
+    Parameters
+    ----------
+    store_path, split_path : path
+        The HDF5 feature store and its split file.
+    model_name : str
+        Registry name (see :func:`motivic.train.models.available`).
+    model_options : dict
+        Options for :func:`motivic.train.models.build`; ``n_mels`` defaults to the store's.
+    training : dict
+        The ``training`` config section (see :class:`motivic.train.TrainConfig`).
+    augment : dict or None
+        Masking settings (:func:`run_augment`); ``None`` or policy ``none`` disables masking.
+    checkpoint_path : path
+        Best checkpoint; a resumable last checkpoint is kept beside it.
+
+    Returns
+    -------
+    history : motivic.train.TrainHistory
+    """
+
+    cfg = train.TrainConfig.from_dict(training)
+    device = train.resolve_device(cfg.device)
+    data = load_run_data(store_path, split_path)
+    kwargs = {"n_mels": int(data.feature_params["n_mels"]), **model_options}
+    models.check_trainable(model_name, kwargs)
+    model = models.build(model_name, len(data.label_to_index), **kwargs)
+    cfg = fit_min_frames(cfg, model)
+    normalise = data.normaliser()
+    train_rows, augments = _training_items(data, augment or {}, cfg.seed, normalise)
+    train_loader = _loader(
+        data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
+    )
+    val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
+    logger.info(
+        "%s on %s: %d train / %d val segments, %d classes, %d parameters, device %s",
+        model_name,
+        store_path,
+        len(train_rows),
+        data.rows["val"].size,
+        len(data.label_to_index),
+        sum(p.numel() for p in model.parameters()),
+        device,
+    )
+    return train.fit(
+        model,
+        train_loader,
+        val_loader,
+        cfg,
+        device=device,
+        checkpoint_path=checkpoint_path,
+        model_name=model_name,
+        model_kwargs={k: v for k, v in kwargs.items() if k not in _WEIGHT_FILE_OPTIONS},
+        feature_params=data.feature_params,
+        label_names=data.label_names,
+        progress=progress,
+    )
+
+
+def score_run(
+    data: RunData, split: str, positions: np.ndarray, probs: np.ndarray, label_names: Sequence[str]
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """Metrics, predictions table and confusion matrix of ``probs`` for rows ``positions`` of ``split``."""
+
+    rows = data.rows[split][positions]
+    y_true = data.labels(split)[positions]
+    index = data.store.index.iloc[rows].reset_index(drop=True)
+    metrics = classification_metrics(y_true, probs, n_classes=len(label_names))
+    metrics.update(recording_vote(y_true, probs, index["recording"].to_numpy()))
+    metrics.update(
+        split_part=split,
+        n_train=int(data.rows["train"].size),
+        n_val=int(data.rows["val"].size),
+        labels=list(label_names),
+    )
+    predictions = index[list(_PREDICTION_COLUMNS)].copy()
+    predictions["predicted"] = [label_names[i] for i in probs.argmax(axis=1)]
+    for k, name in enumerate(label_names):
+        predictions[f"p_{name}"] = probs[:, k]
+    matrix = confusion(y_true, probs.argmax(axis=1), len(label_names))
+    return metrics, predictions, matrix
+
+
+def load_trained(checkpoint_path, data: RunData, store_path, training: dict | None):
+    """Checkpoint, rebuilt model (on the configured device), device and config, checked against ``data``."""
+
+    ckpt = train.load_checkpoint(checkpoint_path)
+    train.check_feature_params(ckpt, data.feature_params, source=str(store_path))
+    label_names = list(ckpt["label_names"])
+    if data.label_names != label_names:
+        raise MotivicError(
+            f"{checkpoint_path}: trained on labels {label_names}, store {store_path} has "
+            f"{data.label_names}"
+        )
+    cfg = train.TrainConfig.from_dict(training or {})
+    device = train.resolve_device(cfg.device)
+    model = train.model_from_checkpoint(ckpt, models.build).to(device)
+    return ckpt, model, device, fit_min_frames(cfg, model)
+
+
+def evaluate_run(
+    store_path: str | Path,
+    split_path: str | Path,
+    checkpoint_path: str | Path,
+    *,
+    training: dict | None = None,
+    split: str = "test",
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """Score a checkpoint on one split of its store.
+
+    Batches are formed as in training (``training`` is the config section the
+    model was trained with): a model trained on batches cropped to their
+    longest valid length is evaluated that way too, and one trained on the
+    paper's fixed 426-frame padding is evaluated on padded inputs. Recurrent
+    summaries (last LSTM/GRU state) are sensitive to the amount of padding,
+    so mixing the two would misjudge the model.
+
+    Returns
+    -------
+    metrics : dict
+        Accuracy, macro ROC-AUC, precision, recall, F1, recording-vote
+        accuracy, counts and ``labels`` (the class names, in class order).
+    predictions : pandas.DataFrame
+        One row per segment: ids, true and predicted label, class probabilities.
+    confusion_matrix : np.ndarray [shape=(n_classes, n_classes)]
+    """
+
+    data = load_run_data(store_path, split_path)
+    ckpt, model, device, cfg = load_trained(checkpoint_path, data, store_path, training)
+    loader = _loader(
+        data, data.rows[split], cfg, device, shuffle=False, normalise=data.normaliser()
+    )
+    probs, positions = train.predict(
+        model, loader, device=device, amp=cfg.amp, channels_last=cfg.channels_last
+    )
+    metrics, predictions, matrix = score_run(data, split, positions, probs, data.label_names)
+    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]))
+    return metrics, predictions, matrix
+
+
+@dataclass(frozen=True)
+class MinFrames:
+    """Stands in for a model in :func:`_fit_min_frames` (compact convnets accept 1 frame)."""
+
+    min_frames: int
