@@ -286,6 +286,8 @@ def get_final_output():
         targets += ["results/eval/pitch.tsv"]
     if CLIPS:  # rules/motifs.smk: each clip's tokens against the pattern in its file name
         targets += ["results/eval/clip_patterns.tsv"]
+    if not CLIPS:  # rules/motifs.smk: do a motif's occurrences sound alike?
+        targets += ["results/motifs/coherence.tsv"]
     if config["melodic_summary"]["activate"] and not CLIPS:  # rules/motifs.smk: melodic stage in numbers
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate

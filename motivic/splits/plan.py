@@ -162,7 +162,7 @@ def make_plan(
     spec = parse_strategy(strategy)
     if not tables:
         raise MotivicError("make_plan needs at least one segments table")
-    params = dict(fractions=fractions, seed=seed, folds=folds, repeats=repeats)
+    params = {"fractions": fractions, "seed": seed, "folds": folds, "repeats": repeats}
     if spec.within_recording:
         frames, sat_out, method = [], {}, "holdout"
         for dataset, table in tables.items():
@@ -255,13 +255,17 @@ def apply_plan(segments: pd.DataFrame, plan: SplitPlan, dataset: str) -> FoldPla
         if motifs is not None:
             n = _exclude_shared_motifs(parts, motifs)
             if n:
-                logger.info("%s fold %d: %d %s segment(s) share a tested motif", spec.name, k, n,
-                            dataset)
+                logger.info(
+                    "%s fold %d: %d %s segment(s) share a tested motif", spec.name, k, n, dataset
+                )
             lost = sorted(set(labels[parts != EXCLUDED]) - set(labels[parts == "train"]))
             if lost:
                 logger.warning(
                     "%s fold %d: label(s) %s of %s have no training segment left",
-                    spec.name, k, lost, dataset,
+                    spec.name,
+                    k,
+                    lost,
+                    dataset,
                 )
         columns[name] = parts
     assignments = pd.DataFrame(columns, index=segments.index)

@@ -73,7 +73,8 @@ class TrainConfig:
     class_weighting : {"none", "balanced"}
         Loss weights (:func:`class_weights`); the run's resolved value of
         ``training.class_weighting`` (``auto`` is resolved per split strategy
-        before a run is configured, :func:`motivic.workflow.grid.run_training`).
+        before a run is configured, :func:`motivic.workflow.grid.run_training`
+        with :func:`motivic.baselines.svm.resolve_class_weighting`).
     amp : {"off", "bf16", "fp16"}
         Mixed precision (:mod:`motivic.train.accel`): float32, bfloat16 autocast (CUDA
         or CPU), or float16 autocast with loss scaling (CUDA only).
@@ -132,8 +133,10 @@ class TrainConfig:
             (
                 "class_weighting",
                 self.class_weighting in CLASS_WEIGHTINGS,
-                f"one of {', '.join(CLASS_WEIGHTINGS)} (auto is resolved per split strategy "
-                "by motivic.workflow.grid.run_training)",
+                (
+                    f"one of {', '.join(CLASS_WEIGHTINGS)} (auto is resolved per split "
+                    "strategy by motivic.baselines.svm.resolve_class_weighting)"
+                ),
             ),
         ]
         for name, ok, constraint in checks:

@@ -130,7 +130,7 @@ def _train_epoch(
         count += y.shape[0]
     if not count:
         raise MotivicError("the training loader yielded no samples")
-    side = int(round(counts.numel() ** 0.5))
+    side = round(counts.numel() ** 0.5)
     return total / count, _balanced_accuracy(counts.cpu().numpy().reshape(side, side))
 
 

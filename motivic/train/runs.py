@@ -267,7 +267,12 @@ def train_run(
     weights = train.class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
     logger.info(
         "training class priors %s; class weighting %s%s",
-        dict(zip(data.label_names, np.round(train.class_priors(train_labels, len(data.label_names)), 3))),
+        dict(
+            zip(
+                data.label_names,
+                np.round(train.class_priors(train_labels, len(data.label_names)), 3),
+            )
+        ),
         cfg.class_weighting,
         "" if weights is None else f" (loss weights {np.round(weights, 3).tolist()})",
     )

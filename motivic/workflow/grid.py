@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from motivic.baselines.svm import resolve_class_weighting
 from motivic.core.errors import MotivicError
-from motivic.splits import fold_count, parse_strategy
+from motivic.splits import fold_count
 from motivic.train.augment.masks import POLICIES
 
 __all__ = [
@@ -95,17 +96,15 @@ def run_training(training: Mapping, seed: int | str, split: str | None = None) -
     """The ``training`` section of one run: ``seeds`` dropped, ``seed`` set (keys sorted).
 
     So adding a seed to ``training.seeds`` never reruns the runs of the others.
-    With ``split`` (the run's strategy name), ``class_weighting: auto`` (or
-    absent) becomes ``balanced`` for a grouped strategy and ``none`` for
-    ``random``: holding out whole recordings leaves a fold's tested class a
-    minority of its training data, which an unweighted loss answers by
-    predicting the majority (issue 19).
+    With ``split`` (the run's strategy name), ``class_weighting`` is resolved
+    for it (:func:`motivic.baselines.svm.resolve_class_weighting`: ``auto`` or
+    absent is ``balanced`` for a grouped strategy, ``none`` for ``random``), so
+    the networks are weighted as the SVM baselines of their cell are.
     """
     out = {k: v for k, v in training.items() if k != "seeds"}
     out["seed"] = int(seed)
-    if split is not None and out.get("class_weighting", "auto") == "auto":
-        within = parse_strategy(split).within_recording
-        out["class_weighting"] = "none" if within else "balanced"
+    if split is not None:
+        out["class_weighting"] = resolve_class_weighting(out, split)
     return dict(sorted(out.items()))
 
 

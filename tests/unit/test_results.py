@@ -237,3 +237,16 @@ def test_pool_cells_with_groups_counts_the_groups():
     assert set(table.n_boot_groups) == {2}
     text = markdown.format_pooled(table, bootstrap_group="singer")
     assert "two-stage bootstrap: `singer` groups" in text
+
+
+def test_order_rows_puts_unlisted_values_last_sorted():
+    df = pd.DataFrame({"model": ["b", "z", "a", "x"], "v": [1, 2, 3, 4]})
+    assert markdown.order_rows(df, ["model"], {"model": ["x"]})["model"].tolist() == ["x", "a", "b", "z"]
+
+
+def test_split_headings_label_random_rows_within_recording_and_spell_out_names():
+    assert "within-recording figures" in markdown.split_heading("random")
+    heading = markdown.split_heading("motif_logo_by_singer")
+    assert "`motif_logo_by_singer`" in heading and "grouped by `singer`" in heading
+    assert "tested motif kept out of training" in heading
+    assert "within-recording" not in markdown.split_heading("group_kfold")

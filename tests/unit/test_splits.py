@@ -253,8 +253,9 @@ def _controls(segs: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
     for rec, part in segs.groupby("recording", sort=True):
         for k in range(int(rng.integers(1, 5))):
             start = 100.0 + 3 * k
-            rows.append((f"{rec}:c{k}", rec, part.label.iloc[0], part.singer.iloc[0], start,
-                         start + 1.0))
+            rows.append(
+                (f"{rec}:c{k}", rec, part.label.iloc[0], part.singer.iloc[0], start, start + 1.0)
+            )
     return pd.DataFrame(
         rows, columns=["segment_id", "recording", "label", "singer", "start_s", "end_s"]
     ).assign(motif_id="")

@@ -396,15 +396,21 @@ def _noise_fit(tmp_path, cfg, class_weights, name, *, blank=False):
     train = make_loader(
         MelDataset(store, range(33), label_to_index=mapping), shuffle=True, seed=0, **kw
     )
-    val = make_loader(
-        MelDataset(store, range(33, 53), label_to_index=mapping), shuffle=False, **kw
-    )
+    val = make_loader(MelDataset(store, range(33, 53), label_to_index=mapping), shuffle=False, **kw)
     torch.manual_seed(0)
     model = build("tiny", 2, channels=4, dropout=0.0)
     history = fit(
-        model, train, val, cfg, device="cpu", checkpoint_path=tmp_path / name,
-        model_name="tiny", model_kwargs={"channels": 4, "dropout": 0.0},
-        feature_params=FEATURES, label_names=sorted(mapping), class_weights=class_weights,
+        model,
+        train,
+        val,
+        cfg,
+        device="cpu",
+        checkpoint_path=tmp_path / name,
+        model_name="tiny",
+        model_kwargs={"channels": 4, "dropout": 0.0},
+        feature_params=FEATURES,
+        label_names=sorted(mapping),
+        class_weights=class_weights,
     )
     probs, _ = predict(model, val, device="cpu")
     return history, probs
@@ -439,9 +445,7 @@ def test_history_and_checkpoint_record_priors_and_balanced_accuracies(tmp_path):
     assert record["best_epoch"] == history.best_epoch
     best = history.best_epoch - 1
     assert record["val_balanced_accuracy"] == pytest.approx(history.val_balanced_accuracy[best])
-    assert record["train_balanced_accuracy"] == pytest.approx(
-        history.train_balanced_accuracy[best]
-    )
+    assert record["train_balanced_accuracy"] == pytest.approx(history.train_balanced_accuracy[best])
     # 36 training items, 12 per class (separable_store cycles the classes)
     assert record["train_class_priors"] == pytest.approx(
         {"class0": 1 / 3, "class1": 1 / 3, "class2": 1 / 3}

@@ -64,7 +64,7 @@ def test_no_test_segment_overlaps_a_training_segment_in_any_strategy(every_split
 
 def test_both_datasets_train_validate_and_test_on_the_same_recordings(every_split):
     # one plan per comparison: the grouped folds are drawn once for motivic and nonmotivic
-    workdir, config = every_split
+    workdir, _ = every_split
     results = workdir / "results"
     tables = {
         d: pd.read_csv(results / f"segments/{d}.tsv", sep="\t", dtype=str, keep_default_na=False)
