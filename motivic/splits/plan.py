@@ -87,6 +87,8 @@ class SplitPlan:
         Units tested in each fold (empty for ``random``: see the datasets' summaries).
     sat_out : dict
         Label -> reason, for labels excluded from every fold.
+    unshared : list of str
+        Units without segments in some dataset, excluded from every fold.
     """
 
     strategy: Strategy
@@ -95,6 +97,7 @@ class SplitPlan:
     units: pd.DataFrame
     test_groups: list = field(default_factory=list)
     sat_out: dict = field(default_factory=dict)
+    unshared: list = field(default_factory=list)
 
     @property
     def n_folds(self) -> int:
@@ -136,7 +139,11 @@ def make_plan(
     ``motif_`` / ``_by_`` forms) run :func:`~motivic.splits.folds.make_folds`
     on the union of the tables' segments, so label stratification, inner
     validation and sat-out labels see every dataset, and each unit (value of
-    the grouping column) gets one part per fold. ``random`` draws each dataset
+    the grouping column) gets one part per fold. Only units with segments in
+    every table take part (a recording whose control segments could not be
+    placed has none in ``nonmotivic``); the others are ``excluded`` from every
+    fold, logged and listed (:attr:`SplitPlan.unshared`), so no fold leaves a
+    dataset without test, validation or training units. ``random`` draws each dataset
     on its own, by overlap cluster, with the same seeds.
 
     Parameters
@@ -177,6 +184,20 @@ def make_plan(
         return SplitPlan(spec, method, "segment_id", units, [[]] * repeats, sat_out)
     column = spec.group_column or group_column
     combined = _combined(tables, column)
+    every_unit = sorted(set(combined[column].astype(str)))
+    shared = set.intersection(*(set(t[column].astype(str)) for t in tables.values()))
+    unshared = [u for u in every_unit if u not in shared]
+    if unshared:
+        logger.warning(
+            "plan %s: %d %s unit(s) lack segments in some dataset and are excluded from every "
+            "fold, so that every fold tests, validates and trains each dataset on the same "
+            "units: %s",
+            spec.name,
+            len(unshared),
+            column,
+            ", ".join(unshared[:10]),
+        )
+        combined = combined[combined[column].astype(str).isin(shared)].reset_index(drop=True)
     plan = make_folds(
         combined, strategy=spec.base, group_column=column, small_labels=small_labels, **params
     )
@@ -188,7 +209,7 @@ def make_plan(
         plan.assignments[taking_part]
         .groupby(keys[taking_part].to_numpy())
         .first()
-        .reindex(sorted(set(keys)), fill_value=EXCLUDED)
+        .reindex(every_unit, fill_value=EXCLUDED)
     )
     units = per_unit.reset_index(names="unit")
     units.insert(0, "dataset", ALL_DATASETS)
@@ -201,7 +222,7 @@ def make_plan(
         ", ".join(tables),
         plan.n_folds,
     )
-    return SplitPlan(spec, plan.method, column, units, plan.test_groups, plan.sat_out)
+    return SplitPlan(spec, plan.method, column, units, plan.test_groups, plan.sat_out, unshared)
 
 
 def _exclude_shared_motifs(parts: np.ndarray, motifs: list[frozenset]) -> int:
@@ -279,7 +300,8 @@ def write_plan(
 
     The summary has one row per fold: ``fold, strategy, method, group_column,
     hold_out_motifs, n_train_units, n_val_units, n_test_units, test_groups,
-    val_groups`` (comma-joined, grouped strategies) and ``sat_out``.
+    val_groups`` (comma-joined, grouped strategies), ``sat_out`` and
+    ``unshared`` (comma-joined units excluded for lacking some dataset).
 
     Returns
     -------
@@ -302,6 +324,7 @@ def write_plan(
                 "test_groups": ",".join(sorted(units[shared & (parts == "test")])),
                 "val_groups": ",".join(sorted(units[shared & (parts == "val")])),
                 "sat_out": sat_out,
+                "unshared": ",".join(plan.unshared),
             }
         )
     summary = pd.DataFrame(rows)
@@ -338,6 +361,13 @@ def read_plan(path: str | os.PathLike, summary_path: str | os.PathLike) -> Split
     first = summary.iloc[0]
     spec = parse_strategy(first["strategy"])
     tests = [[g for g in s.split(",") if g] for s in summary["test_groups"]]
+    unshared = [u for u in first.get("unshared", "").split(",") if u]
     return SplitPlan(
-        spec, first["method"], first["group_column"], units, tests, _parse_sat_out(first["sat_out"])
+        spec,
+        first["method"],
+        first["group_column"],
+        units,
+        tests,
+        _parse_sat_out(first["sat_out"]),
+        unshared,
     )

@@ -419,3 +419,22 @@ def test_a_label_sitting_out_is_excluded_even_inside_a_unit_that_takes_part():
         parts = folds.fold(k)
         assert (parts[table.label == "rare"] == "excluded").all()
         assert (parts[table.label != "rare"] != "excluded").all()
+
+
+def test_units_missing_from_a_dataset_sit_out_so_no_fold_leaves_a_dataset_empty(tmp_path):
+    # L0r0 got no control segment (e.g. too short to place one): leave-one-recording-out would
+    # otherwise have a fold without any non-motivic test segment
+    motivic = _with_motifs(_segments())
+    control = _controls(motivic)
+    control = control[control.recording != "L0r0"].reset_index(drop=True)
+    plan = splits.make_plan({"motivic": motivic, "nonmotivic": control}, strategy="logo")
+    assert plan.unshared == ["L0r0"] and plan.n_folds == motivic.recording.nunique() - 1
+    for dataset, table in (("motivic", motivic), ("nonmotivic", control)):
+        folds = splits.apply_plan(table, plan, dataset)
+        splits.write_folds(table, folds, tmp_path / "f.tsv", tmp_path / "f.folds.tsv")
+        for k in range(plan.n_folds):
+            parts = folds.fold(k)
+            assert (parts[table.recording == "L0r0"] == "excluded").all()
+            assert {"train", "val", "test"} <= set(parts)
+    splits.write_plan(plan, tmp_path / "p.tsv", tmp_path / "p.folds.tsv")
+    assert splits.read_plan(tmp_path / "p.tsv", tmp_path / "p.folds.tsv").unshared == ["L0r0"]

@@ -9,7 +9,7 @@ from .conftest import load_tiny, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-STRATEGIES = ["random", "group", "group_kfold", "logo", "motif_group_kfold", "logo_by_group"]
+STRATEGIES = ["random", "group", "group_kfold", "logo", "motif_group_kfold"]
 
 
 def _overlap_pairs(segments: pd.DataFrame, parts: pd.Series) -> list[tuple[str, str]]:
