@@ -92,13 +92,10 @@ def _batch_xy(batch, device: torch.device, channels_last: bool = False):
     return x, y.to(device, non_blocking=True)
 
 
-def _balanced_accuracy(counts: np.ndarray) -> float:
-    """Mean recall over the classes present in a ``[true, predicted]`` count matrix."""
-    support = counts.sum(axis=1)
-    present = support > 0
-    if not present.any():
-        return float("nan")
-    return float((np.diag(counts)[present] / support[present]).mean())
+def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true`` (NaN when it is empty)."""
+    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
+    return float(np.mean(recalls)) if recalls else float("nan")
 
 
 def _train_epoch(
@@ -106,21 +103,20 @@ def _train_epoch(
 ) -> tuple[float, float]:
     """One pass over ``loader``: mean loss and running balanced accuracy of the pass.
 
-    ``use_amp`` is the ``amp`` mode (``off``/``bf16``/``fp16``). The predictions are
-    counted on the device (no synchronisation per batch).
+    ``use_amp`` is the ``amp`` mode (``off``/``bf16``/``fp16``). The predictions stay
+    on the device until the pass ends (no synchronisation per batch).
     """
     model.train()
     total, count = 0.0, 0
-    counts = None
+    truths, predictions = [], []
     for batch in loader:
         x, y = _batch_xy(batch, device, channels_last)
         optimizer.zero_grad(set_to_none=True)
         with accel.autocast(use_amp, device):
             logits = _forward(model, x, batch, device).float()
             loss = loss_fn(logits, y)
-        n_classes = logits.shape[1]
-        pairs = torch.bincount(y * n_classes + logits.detach().argmax(1), minlength=n_classes**2)
-        counts = pairs if counts is None else counts + pairs
+        truths.append(y)
+        predictions.append(logits.detach().argmax(1))
         if not torch.isfinite(loss):
             raise MotivicError(f"training loss became {loss.item()}; lower training.learning_rate")
         scaler.scale(loss).backward()
@@ -130,8 +126,10 @@ def _train_epoch(
         count += y.shape[0]
     if not count:
         raise MotivicError("the training loader yielded no samples")
-    side = round(counts.numel() ** 0.5)
-    return total / count, _balanced_accuracy(counts.cpu().numpy().reshape(side, side))
+    balanced = _balanced_accuracy(
+        torch.cat(truths).cpu().numpy(), torch.cat(predictions).cpu().numpy()
+    )
+    return total / count, balanced
 
 
 @torch.no_grad()
