@@ -265,16 +265,12 @@ def train_run(
     val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
     train_labels = train_loader.dataset.labels
     weights = train.class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
+    priors = train.class_priors(train_labels, len(data.label_names))
     logger.info(
         "training class priors %s; class weighting %s%s",
-        dict(
-            zip(
-                data.label_names,
-                np.round(train.class_priors(train_labels, len(data.label_names)), 3),
-            )
-        ),
+        ", ".join(f"{name} {p:.3f}" for name, p in zip(data.label_names, priors)),
         cfg.class_weighting,
-        "" if weights is None else f" (loss weights {np.round(weights, 3).tolist()})",
+        "" if weights is None else " (loss weights " + ", ".join(f"{w:.3f}" for w in weights) + ")",
     )
     logger.info(
         "%s on %s: %d train / %d val segments, %d classes, %d parameters, device %s",
