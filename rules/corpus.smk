@@ -35,6 +35,7 @@ if CLIPS:
                 caption="../report/corpus_report.rst",
                 category="Corpus",
             ),
+            summary="results/validation/clip_findings.tsv",
             segments="results/segments/motivic.tsv",
         log:
             "results/logs/index_clips/index_clips.log",
