@@ -385,8 +385,8 @@ def clip_passages(
     report: pd.DataFrame,
     audio_root: str | Path,
     *,
-    window: int = 512,
-    atol: float = 1e-6,
+    window: int = 256,
+    min_correlation: float = 0.99,
 ) -> pd.Series:
     """Passage id of every decoded clip: clips sharing a stretch of audio (:mod:`..passages`).
 
@@ -395,7 +395,7 @@ def clip_passages(
     report : pandas.DataFrame
         From :func:`validate_clips` (``path``, ``recording`` = clip id, ``sr_hz``, ``sha1``).
     audio_root : path
-    window, atol
+    window, min_correlation
         See :func:`motivic.corpus.passages.passage_clusters`.
 
     Returns
@@ -411,7 +411,11 @@ def clip_passages(
         for path, rate in zip(report.loc[decoded, "path"], rates)
     ]
     cluster = passage_clusters(
-        samples, rates, contents=report.loc[decoded, "sha1"].tolist(), window=window, atol=atol
+        samples,
+        rates,
+        contents=report.loc[decoded, "sha1"].tolist(),
+        window=window,
+        min_correlation=min_correlation,
     )
     ids = report.loc[decoded, "recording"].to_numpy()
     passage = pd.Series("", index=report.index, dtype=object)

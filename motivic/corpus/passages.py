@@ -10,23 +10,27 @@ of one equals a stretch of the other, and returns the connected components:
 every clip of a component is one *passage*, a unit no split may cut
 (:func:`motivic.splits.units.merge_units`).
 
-**How.** Each clip's samples are cut into non-overlapping *anchor* windows of
-``window`` samples (silent windows skipped). A polynomial rolling hash of
-every window position of every clip (computed with prefix sums modulo
-2**64) is looked up among the anchor hashes; each hit proposes an alignment of
-two clips, which is then verified on the samples: the overlapping stretch must
-be at least ``min_overlap`` samples long and agree within ``atol``. Any
-overlap of at least ``2 * window`` samples contains a whole anchor window,
-so it is found; the cost is one hash per sample plus one verification per
-proposed alignment.
+**How.** Published cuts are not always sample-exact copies: in the flamenco
+release, nested cuts of one phrase correlate at 1.000 but differ by a gain
+(each clip normalised on its own). The hash therefore reads the *sign* of
+each sample (``-1, 0, +1``), which a positive gain never changes. Each clip's
+samples are cut into non-overlapping *anchor* windows of ``window`` samples
+(quiet windows skipped); a polynomial rolling hash of the signs at every
+window position of every clip (prefix sums modulo 2**64) is looked up among
+the anchor hashes, and each hit proposes an alignment of two clips. It is
+verified on the samples: the overlap must hold at least ``min_overlap``
+samples and their normalised correlation (gain-free) reach
+``min_correlation``. Any overlap of at least ``2 * window`` samples contains
+a whole anchor window, so it is found as long as the signs agree there.
 
-**Limits.** Only sample-exact cuts are recognised: the same native rate (clips
-of different rates are never compared), no resampling, no gain change, no
-lossy re-encoding (a different decoder rounding, a fade or a dither breaks
-the equality; ``atol`` only absorbs float rounding of a downmix). Clips
-shorter than ``2 * window`` samples are linked only through identical
-contents (``contents``). Every decoded sample is held in memory (4 bytes per
-sample: about 1 GB for the 11,158 clips of the full flamenco release).
+**Limits.** Recognised: sample-aligned cuts of one waveform, each with its own
+positive gain, copies. Not recognised: resampled audio (clips of different
+native rates are never compared), lossy re-encoding, fades, polarity
+inversion, or added noise that flips a sign in every anchor window of the
+overlap. Clips shorter than ``2 * window`` samples are linked only through
+identical contents (``contents``). Every decoded sample is held in memory (4
+bytes per sample: about 1 GB for the 11,158 clips of the full flamenco
+release).
 """
 
 from __future__ import annotations
@@ -54,11 +58,11 @@ def _powers(n: int, base: int) -> np.ndarray:
 
 
 def window_hashes(samples: np.ndarray, window: int) -> np.ndarray:
-    """Hash of every window ``samples[o : o + window]`` (``o = 0 … n - window``).
+    """Hash of the signs of every window ``samples[o : o + window]`` (``o = 0 … n - window``).
 
-    The hash is ``sum_k bits(x[o + k]) * B**k`` modulo 2**64, with ``bits`` the
-    float32 bit pattern, so equal windows have equal hashes and windows
-    differing anywhere almost surely do not.
+    The hash is ``sum_k (sign(x[o + k]) + 2) * B**k`` modulo 2**64, so windows
+    with the same sign pattern (the same audio at any positive gain) have equal
+    hashes and windows whose signs differ anywhere almost surely do not.
 
     Parameters
     ----------
@@ -69,7 +73,7 @@ def window_hashes(samples: np.ndarray, window: int) -> np.ndarray:
     -------
     hashes : np.ndarray [shape=(max(n - window + 1, 0),), dtype=uint64]
     """
-    x = np.ascontiguousarray(samples, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    x = (np.sign(np.asarray(samples, dtype=np.float32)) + 2).astype(np.uint64)
     n = len(x)
     if n < window:
         return np.zeros(0, dtype=np.uint64)
@@ -108,12 +112,17 @@ class _Components:
             self.parent[max(a, b)] = min(a, b)
 
 
-def _shares_audio(a: np.ndarray, b: np.ndarray, shift: int, min_overlap: int, atol: float) -> bool:
-    """Whether ``a[t] == b[t + shift]`` (within ``atol``) over an overlap of >= ``min_overlap``."""
+def _shares_audio(
+    a: np.ndarray, b: np.ndarray, shift: int, min_overlap: int, min_correlation: float
+) -> bool:
+    """Whether ``a[t]`` is ``b[t + shift]`` up to a gain over an overlap of >= ``min_overlap``."""
     start, stop = max(0, -shift), min(len(a), len(b) - shift)
     if stop - start < min_overlap:
         return False
-    return bool(np.all(np.abs(a[start:stop] - b[start + shift : stop + shift]) <= atol))
+    x = a[start:stop].astype(np.float64)
+    y = b[start + shift : stop + shift].astype(np.float64)
+    norm = np.sqrt(np.dot(x, x) * np.dot(y, y))
+    return bool(norm > 0 and np.dot(x, y) / norm >= min_correlation)
 
 
 def passage_clusters(
@@ -121,9 +130,9 @@ def passage_clusters(
     rates: Sequence[int],
     *,
     contents: Sequence[str] | None = None,
-    window: int = 512,
+    window: int = 256,
     min_overlap: int | None = None,
-    atol: float = 1e-6,
+    min_correlation: float = 0.99,
 ) -> np.ndarray:
     """Cluster clips that share a stretch of audio (nested or overlapping cuts, copies).
 
@@ -137,12 +146,13 @@ def passage_clusters(
         A content key per clip (the decoded-audio hash); equal keys are linked
         whatever their length. Empty strings link nothing.
     window : int > 0
-        Anchor window in samples (512: 23 ms at 22.05 kHz).
+        Anchor window in samples (256: 12 ms at 22.05 kHz).
     min_overlap : int or None
         Fewest shared samples that link two clips; ``None`` = ``2 * window``,
         the overlap that is always found.
-    atol : float >= 0
-        Largest absolute sample difference still counted as equal.
+    min_correlation : float in (0, 1]
+        Least normalised correlation of the overlapping samples (1: the same
+        samples up to a positive gain).
 
     Returns
     -------
@@ -200,7 +210,7 @@ def passage_clusters(
                     if (i, j, shift) in checked:
                         continue
                     checked.add((i, j, shift))
-                    if _shares_audio(clips[i], clips[j], shift, min_overlap, atol):
+                    if _shares_audio(clips[i], clips[j], shift, min_overlap, min_correlation):
                         components.union(i, j)
     cluster = np.array([components.find(i) for i in range(len(clips))], dtype=int)
     logger.info(

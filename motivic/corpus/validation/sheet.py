@@ -81,9 +81,7 @@ def _outside_root_finding(row, audio_root: Path, policy: str, found: _Findings) 
     where = outside_root(str(row.path), audio_root)
     if where is None:
         return False
-    text = (
-        f"the path resolves to {where}, outside corpus.audio_root ({Path(audio_root).resolve()})"
-    )
+    text = f"the path resolves to {where}, outside corpus.audio_root ({Path(audio_root).resolve()})"
     if policy == "error":
         found.add(
             "error",
