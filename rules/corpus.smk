@@ -26,6 +26,9 @@ if SYNTH:
 
 if CLIPS:
 
+    # index_clips writes the corpus report in clips mode (build_mel_store reads its native rates)
+    ruleorder: index_clips > validate_corpus
+
     rule index_clips:
         input:
             audio=list(CLIP_AUDIO.values()),
