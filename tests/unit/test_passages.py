@@ -29,7 +29,11 @@ def _reference(clips, rates, window, min_correlation=0.99):
                     continue
                 x, y = a[start:stop], b[start + shift : stop + shift]
                 norm = np.sqrt(np.dot(x, x) * np.dot(y, y))
-                if norm > 0 and np.dot(x, y) / norm >= min_correlation and np.all(np.sign(x) == np.sign(y)):
+                if (
+                    norm > 0
+                    and np.dot(x, y) / norm >= min_correlation
+                    and np.all(np.sign(x) == np.sign(y))
+                ):
                     ri, rj = find(i), find(j)
                     parent[max(ri, rj)] = min(ri, rj)
                     break
@@ -69,8 +73,12 @@ def test_nested_and_overlapping_cuts_at_other_gains_are_one_passage(rng):
 def test_passage_clusters_agree_with_the_reference(cuts, n_noise, seed):
     rng = np.random.default_rng(seed)
     phrase = rng.standard_normal(3000).astype(np.float32)
-    clips = [phrase[start : start + length] * np.float32(rng.uniform(0.2, 2)) for start, length in cuts]
-    clips += [rng.standard_normal(int(rng.integers(300, 1500))).astype(np.float32) for _ in range(n_noise)]
+    clips = [
+        phrase[start : start + length] * np.float32(rng.uniform(0.2, 2)) for start, length in cuts
+    ]
+    clips += [
+        rng.standard_normal(int(rng.integers(300, 1500))).astype(np.float32) for _ in range(n_noise)
+    ]
     window = 64
     fast = passage_clusters(clips, [8000] * len(clips), window=window)
     slow = _reference(clips, [8000] * len(clips), window)
