@@ -1,6 +1,5 @@
 """Yield, kind mix, coherence and planted-motif recall per contour reading (docs/method.md).
 
-
 Every reading of ``motivic.contour.MODE_PRESETS`` (``paper``, ``authors``, ``notes``; or
 ``--readings``) is laid over the config's ``contour`` slice and run on the same f0 tracks.
 
