@@ -21,8 +21,8 @@ random windows of the same clips::
 ``synth``: the small synthetic corpus of ``benchmarks/synth_factors.py`` (``config.yaml``'s
 synth seed, 2 styles × 4 recordings, 48 planted occurrences, Melodia), once as the demo and
 once per ``synth.hard`` factor set (``--factors``; default the demo, 60-cent vibrato, all
-factors but ``near_edges`` and all factors): yield, kinds and coherence as above plus the planted-motif recall and precision
-(time IoU ≥ 0.5, ``motivic.mining.recall``)::
+factors but ``near_edges`` and all factors): yield, kinds and coherence as above plus the
+planted-motif recall and precision (time IoU ≥ 0.5, ``motivic.mining.recall``)::
 
     .venv/bin/python benchmarks/motif_kinds.py synth
 
