@@ -33,7 +33,16 @@ logger = logging.getLogger(__name__)
 SPLIT_HEADINGS = {
     "random": (
         "Split `random` — within-recording figures: motifs shuffled into train/val/test (the "
-        "paper's setting); test segments share recordings, singers and motifs with training"
+        "paper's setting; clip corpora: passages shuffled, nested cuts kept together); test "
+        "segments share recordings, singers and motifs with training"
+    ),
+    "random_clips": (
+        "Split `random_clips` — within-recording figures: random over clips (authors' protocol; "
+        "duplicates and nested cuts of one passage may straddle train and test)"
+    ),
+    "random_contents": (
+        "Split `random_contents` — within-recording figures: random over distinct contents "
+        "(copies kept together; nested cuts of one passage may straddle train and test)"
     ),
     "group": "Split `group` — all segments of a group in one split (no group in two splits)",
     "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
@@ -238,9 +247,7 @@ def format_comparison(
         "exchangeable; exact over all 2^n sign flips, or Monte Carlo (MC) where 2^n exceeds "
         "`report.permutations`.\n"
     )
-    within = sorted(
-        {str(s) for s in table["split"] if parse_strategy(str(s)).within_recording}
-    )
+    within = sorted({str(s) for s in table["split"] if parse_strategy(str(s)).within_recording})
     if within:
         notes += (
             f"Rows of split {', '.join(f'`{s}`' for s in within)} are within-recording "

@@ -22,6 +22,18 @@ assigns every segment to ``train``, ``val``, ``test`` or ``excluded``.
 ``logo``
     Leave one group out: one fold per group, the usual protocol with few
     recordings (e.g. the flamenco corpora).
+``random_clips``, ``random_contents`` (clip corpora only)
+    Holdouts as ``random`` over single clips (a published clip-level
+    protocol: copies and nested cuts may straddle) or over distinct contents
+    (copies together, nested cuts may straddle). The workflow refuses both
+    unless ``split.allow_clip_random`` asks for them
+    (:func:`motivic.corpus.clips.check_clip_splits`).
+
+**Passages.** A clip corpus's segments carry a ``passage`` column
+(:mod:`motivic.corpus.passages`: clips sharing a stretch of audio). Every other
+strategy keeps a passage on one side: in ``random`` the passage is the unit
+shuffled, and the grouped strategies join the groups a passage spans
+(:func:`merge_units`).
 
 Strategy names extend these bases (:mod:`.plan`, :func:`parse_strategy`):
 ``<base>_by_<column>`` groups by another column (``logo_by_singer``: leave one
@@ -73,9 +85,11 @@ from motivic.splits.plan import (
 from motivic.splits.units import (
     EXCLUDED,
     HOLDOUT_STRATEGIES,
+    PASSAGE_COLUMN,
     SPLIT_NAMES,
     STRATEGIES,
     Strategy,
+    merge_units,
     overlap_clusters,
     parse_strategy,
 )
@@ -84,6 +98,7 @@ __all__ = [
     "EXCLUDED",
     "HOLDOUT_STRATEGIES",
     "MOTIF_IDS_COLUMN",
+    "PASSAGE_COLUMN",
     "SPLIT_NAMES",
     "STRATEGIES",
     "FoldPlan",
@@ -96,6 +111,7 @@ __all__ = [
     "load_split",
     "make_folds",
     "make_plan",
+    "merge_units",
     "overlap_clusters",
     "parse_strategy",
     "read_fold_count",

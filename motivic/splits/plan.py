@@ -4,7 +4,8 @@ A *strategy name* is ``[motif_]<base>[_by_<column>]``:
 
 ``<base>``
     One of :data:`~motivic.splits.units.STRATEGIES` (``random``, ``group``,
-    ``group_kfold``, ``logo``).
+    ``group_kfold``, ``logo``; clip corpora also ``random_clips``,
+    ``random_contents``).
 ``_by_<column>``
     Group by ``<column>`` instead of ``split.group_column`` (grouped bases only),
     e.g. ``logo_by_singer`` beside ``logo``: leave one singer out, reported as
@@ -23,9 +24,9 @@ gets one part per fold, and every dataset's segments follow their unit
 train, select and test on the same recordings. Non-motivic (control) segments
 carry no motif id: under a ``motif_`` strategy they follow the recording folds
 unchanged, so only the motivic side loses training segments (the comparison
-errs against motifs). ``random`` is a segment-level holdout: each dataset is
-drawn on its own (the within-recording protocol of the paper), stored in the
-same plan.
+errs against motifs). ``random`` (like ``random_clips`` and ``random_contents``)
+is a segment-level holdout: each dataset is drawn on its own (the
+within-recording protocol of the paper), stored in the same plan.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from motivic.splits.folds import FoldPlan, make_folds
 from motivic.splits.units import (
     _FOLD_PREFIX,
     EXCLUDED,
+    PASSAGE_COLUMN,
     Strategy,
     _require_columns,
     parse_strategy,
@@ -79,12 +81,13 @@ class SplitPlan:
     method : str
         How folds were formed (:attr:`FoldPlan.method`).
     group_column : str
-        Column whose values are the units (``segment_id`` for ``random``).
+        Column whose values are the units (``segment_id`` for the segment-level holdouts).
     units : pd.DataFrame
         Columns ``dataset`` (:data:`ALL_DATASETS` for shared units), ``unit``
         and ``fold_0 … fold_{K-1}`` (the unit's part in each fold).
     test_groups : list of list of str
-        Units tested in each fold (empty for ``random``: see the datasets' summaries).
+        Units tested in each fold (empty for the segment-level holdouts: see the
+        datasets' summaries).
     sat_out : dict
         Label -> reason, for labels excluded from every fold.
     unshared : list of str
@@ -113,8 +116,9 @@ class SplitPlan:
 def _combined(tables: Mapping[str, pd.DataFrame], group_column: str) -> pd.DataFrame:
     """The columns a grouped split reads, of every dataset's segments, stacked."""
     columns = ["label", "recording", group_column]
-    if all("source" in t.columns for t in tables.values()):
-        columns.append("source")
+    for optional in ("source", PASSAGE_COLUMN):  # clip corpora: audio files, shared passages
+        if all(optional in t.columns for t in tables.values()):
+            columns.append(optional)
     parts = []
     for dataset, table in tables.items():
         _require_columns(table, columns, f"segments table of {dataset}")
@@ -143,8 +147,9 @@ def make_plan(
     every table take part (a recording whose control segments could not be
     placed has none in ``nonmotivic``); the others are ``excluded`` from every
     fold, logged and listed (:attr:`SplitPlan.unshared`), so no fold leaves a
-    dataset without test, validation or training units. ``random`` draws each dataset
-    on its own, by overlap cluster, with the same seeds.
+    dataset without test, validation or training units. The segment-level holdouts
+    (``random``, and ``random_clips`` / ``random_contents`` of clip corpora)
+    draw each dataset on its own, with the same seeds.
 
     Parameters
     ----------
@@ -173,7 +178,7 @@ def make_plan(
     if spec.within_recording:
         frames, sat_out, method = [], {}, "holdout"
         for dataset, table in tables.items():
-            plan = make_folds(table, strategy="random", small_labels=small_labels, **params)
+            plan = make_folds(table, strategy=spec.base, small_labels=small_labels, **params)
             _require_columns(table, ["segment_id"], f"segments table of {dataset}")
             frame = plan.assignments.copy()
             frame.insert(0, "unit", table["segment_id"].astype(str).to_numpy())
@@ -238,7 +243,7 @@ def _exclude_shared_motifs(parts: np.ndarray, motifs: list[frozenset]) -> int:
 def apply_plan(segments: pd.DataFrame, plan: SplitPlan, dataset: str) -> FoldPlan:
     """The folds of one dataset's segments under a shared plan.
 
-    Each segment takes its unit's part (``random``: its own row of the plan),
+    Each segment takes its unit's part (segment-level holdouts: its own row of the plan),
     except that a label sitting out (:attr:`SplitPlan.sat_out`) is ``excluded``
     everywhere; under a ``motif_`` strategy, train/val segments sharing a motif id with a
     test segment of the fold are then ``excluded`` (logged per fold, with any
