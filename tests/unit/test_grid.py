@@ -203,8 +203,7 @@ def test_shipped_configs_have_a_consistent_grid(path):
 
 def test_demo_config_reports_both_splits_baselines_and_a_table2():
     config = load_config(ROOT / "config.yaml")
-    # the paper's within-recording split beside recording folds and motif-holding-out folds
-    assert set(config["split"]["strategies"]) == {"random", "group_kfold", "motif_group_kfold"}
+    assert set(config["split"]["strategies"]) == {"random", "group_kfold"}
     assert {"reslstm", "crnn"} <= set(config["models"]) and len(config["models"]) >= 3
     assert set(config["baselines"]) == set(grid.BASELINES)
     assert len({r.augment for r in grid.table2_runs(config)}) >= 2
