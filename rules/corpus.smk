@@ -1,17 +1,18 @@
 # The corpus: the synthetic demo corpus (synth mode), then validation of every recording: the
 # report of what is wrong with which file, and the table of good recordings every aggregation reads.
+from motivic.corpus.recordings import load_recordings
 
 
 # Defined only in synth mode: in recordings mode its outputs (metadata.csv under audio_root) would
 # claim the user's own files.
-if SYNTH:
+if CORPUS.synth:
 
     rule synth_corpus:
         output:
             metadata=f"{config['corpus']['audio_root']}/metadata.csv",
-            audio=[f"{config['corpus']['audio_root']}/audio/{r}.wav" for r in RECORDINGS],
-            f0=[f"{config['corpus']['audio_root']}/f0/{r}.csv" for r in RECORDINGS],
-            motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in RECORDINGS],
+            audio=list(CORPUS.audio.values()),
+            f0=list(CORPUS.f0_references.values()),
+            motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in CORPUS.recordings],
         log:
             "results/logs/synth_corpus/synth_corpus.log",
         params:
@@ -24,11 +25,11 @@ if SYNTH:
             "../workflow_scripts/synth_corpus.py"
 
 
-if CLIPS:
+if CORPUS.clips:
 
     rule index_clips:
         input:
-            audio=list(CLIP_AUDIO.values()),
+            audio=list(CORPUS.clip_audio.values()),
         output:
             report=report(
                 "results/validation/corpus_report.tsv",
@@ -40,7 +41,7 @@ if CLIPS:
             "results/logs/index_clips/index_clips.log",
         params:
             cfg=cfg_slice("corpus"),
-            audio=dict(CLIP_AUDIO),
+            audio=dict(CORPUS.clip_audio),
             code=code_digest("index_clips.py"),
         threads: 2
         conda:
@@ -52,7 +53,7 @@ if CLIPS:
 checkpoint validate_corpus:
     input:
         metadata=config["corpus"]["metadata"],
-        audio=validation_audio(),
+        audio=_inputs.validation_audio(CORPUS),
     output:
         report=report(
             "results/validation/corpus_report.tsv",
@@ -64,7 +65,7 @@ checkpoint validate_corpus:
         "results/logs/validate_corpus/validate_corpus.log",
     params:
         cfg=cfg_slice("corpus"),
-        id_column="recording" if SYNTH else None,
+        id_column="recording" if CORPUS.synth else None,
         code=code_digest("validate_corpus.py"),
     threads: 2
     resources:
@@ -73,3 +74,22 @@ checkpoint validate_corpus:
         "../envs/audio.yaml"
     script:
         "../workflow_scripts/validate_corpus.py"
+
+
+def valid_recordings():
+    """Ids of the recordings that passed validation (checkpoint validate_corpus), in sheet order.
+
+    Every aggregation takes its recordings from here, so excluded recordings never reach it;
+    per-recording rules stay wildcard rules whose only input is that recording's audio.
+    """
+    table = load_recordings(checkpoints.validate_corpus.get().output.recordings)
+    return list(table["recording"])
+
+
+def valid(pattern, **kwargs):
+    """Input function: ``pattern`` expanded over the valid recordings (and ``kwargs``)."""
+
+    def inner(wildcards):
+        return expand(pattern, recording=valid_recordings(), **kwargs)
+
+    return inner

@@ -1,24 +1,14 @@
-# Stages 2-3: contour simplification and closed motif mining per recording (mining.scope: recording,
-# the paper) or over the whole collection (mining.scope: collection), then the dictionary.
-# Evaluations of the stage: clip_patterns (clips mode), melodic_summary (any mode with recordings).
-
+# Stage 3: closed motif mining per recording (mining.scope: recording, the paper) or over the whole
+# collection (mining.scope: collection), then the dictionary. Evaluations of the stage:
+# evaluate_motifs (synth mode), clip_patterns (clips mode), melodic_summary (any mode with recordings).
 from motivic.contour import mode_options as _contour_mode
 
 
-rule simplify_contour:
-    input:
-        "results/pitch/{recording}.csv",
-    output:
-        "results/contour/{recording}.tsv",
-    log:
-        "results/logs/simplify_contour/{recording}.log",
-    params:
-        cfg=cfg_slice("contour"),
-        code=code_digest("simplify_contour.py"),
-    conda:
-        "../envs/mining.yaml"
-    script:
-        "../workflow_scripts/simplify_contour.py"
+def mining_params():
+    """The mining slice as mine_closed_patterns keywords (scope picks the rule variant)."""
+    cfg = cfg_slice("mining")
+    cfg.pop("scope", None)
+    return cfg
 
 
 if config["mining"]["scope"] == "recording":
@@ -113,17 +103,17 @@ rule evaluate_motifs:
         "../workflow_scripts/evaluate_motifs.py"
 
 
-if CLIPS:
+if CORPUS.clips:
 
     rule clip_patterns:
         input:
-            lambda wildcards: list(CLIP_AUDIO.values()),
+            lambda wildcards: list(CORPUS.clip_audio.values()),
         output:
             "results/eval/clip_patterns.tsv",
         log:
             "results/logs/clip_patterns/clip_patterns.log",
         params:
-            clips=[list(row) for row in zip(_clips["clip"], _clips["path"], _clips["pattern"])],
+            clips=CORPUS.clip_patterns,
             audio_root=config["corpus"]["audio_root"],
             pitch=pitch_params(config["pitch"]["method"]),
             contour=cfg_slice("contour"),
