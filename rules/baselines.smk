@@ -8,32 +8,6 @@
 # folds and seeds as every model.
 
 
-def get_baseline_store(wildcards):
-    """The feature store a baseline reads (motivic/workflow/inputs.py, baseline_feature_set)."""
-    feature_set = _inputs.baseline_feature_set(config, wildcards.baseline)
-    return f"results/features/{feature_set}/{wildcards.dataset}.h5"
-
-
-def get_baseline_checkpoint(wildcards):
-    """The convnet checkpoint a baseline's features come from, if any (baseline_checkpoint)."""
-    path = _inputs.baseline_checkpoint(
-        config,
-        wildcards.baseline,
-        dataset=wildcards.dataset,
-        split=wildcards.split,
-        fold=wildcards.fold,
-        seed=wildcards.seed,
-    )
-    return path or []
-
-
-def get_baseline_training(wildcards):
-    """Param: the training keys a convnet baseline's forward passes read; none for MFCCs."""
-    if wildcards.baseline == "mfcc_svm":
-        return {}
-    return _grid.run_training(evaluation_params(), wildcards.seed)
-
-
 # Names of this file only: the run directory of a baseline and of a sanity row.
 baseline_run_dir = "results/models/{baseline}/{dataset}/{split}/{fold}/{seed}/none"
 sanity_run_dir = "results/models/{sanity}/{dataset}/{split}/{fold}/{seed}/none"
@@ -72,8 +46,8 @@ rule baseline_svm:
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
-        mem_mb=attempt_scaled(2000),
         **RUNTIME_TRAINING,
+        mem_mb=attempt_scaled(2000),
     conda:
         "../envs/torch.yaml"
     script:

@@ -19,17 +19,6 @@ rule simplify_contour:
         "../workflow_scripts/simplify_contour.py"
 
 
-def contour_plot_params():
-    """The plot slice without the activate flag (switching it on reruns nothing else)."""
-    cfg = cfg_slice("plots", "contour")
-    cfg.pop("activate", None)
-    return cfg
-
-
-def get_contour_plot_inputs(wildcards):
-    return _inputs.contour_plot_inputs(config["corpus"], CORPUS, wildcards.recording)
-
-
 rule plot_contour:
     input:
         unpack(get_contour_plot_inputs),

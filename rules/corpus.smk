@@ -1,7 +1,5 @@
 # The corpus: the synthetic demo corpus (synth mode), then validation of every recording: the
 # report of what is wrong with which file, and the table of good recordings every aggregation reads.
-from motivic.corpus.recordings import load_recordings
-
 
 # Defined only in synth mode: in recordings mode its outputs (metadata.csv under audio_root) would
 # claim the user's own files.
@@ -74,22 +72,3 @@ checkpoint validate_corpus:
         "../envs/audio.yaml"
     script:
         "../workflow_scripts/validate_corpus.py"
-
-
-def valid_recordings():
-    """Ids of the recordings that passed validation (checkpoint validate_corpus), in sheet order.
-
-    Every aggregation takes its recordings from here, so excluded recordings never reach it;
-    per-recording rules stay wildcard rules whose only input is that recording's audio.
-    """
-    table = load_recordings(checkpoints.validate_corpus.get().output.recordings)
-    return list(table["recording"])
-
-
-def valid(pattern, **kwargs):
-    """Input function: ``pattern`` expanded over the valid recordings (and ``kwargs``)."""
-
-    def inner(wildcards):
-        return expand(pattern, recording=valid_recordings(), **kwargs)
-
-    return inner

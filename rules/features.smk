@@ -2,11 +2,6 @@
 # some model or baseline reads it.
 
 
-def get_store_audio(wildcards):
-    """Audio a feature store reads: the valid recordings, or every clip (clips mode)."""
-    return _inputs.store_audio_files(CORPUS, valid_recordings)
-
-
 rule build_mel_store:
     input:
         segments="results/segments/{dataset}.tsv",

@@ -3,14 +3,6 @@
 # evaluate_motifs (synth mode), clip_patterns (clips mode), melodic_summary (any mode with recordings).
 from motivic.contour import mode_options as _contour_mode
 
-
-def mining_params():
-    """The mining slice as mine_closed_patterns keywords (scope picks the rule variant)."""
-    cfg = cfg_slice("mining")
-    cfg.pop("scope", None)
-    return cfg
-
-
 if config["mining"]["scope"] == "recording":
 
     rule mine_motifs:
@@ -90,7 +82,9 @@ rule evaluate_motifs:
         recordings="results/corpus/recordings.tsv",
         planted=valid("{root}/motifs/{recording}.tsv", root=config["corpus"]["audio_root"]),
     output:
-        report("results/eval/motifs.tsv", caption="../report/eval_motifs.rst", category="Evaluation"),
+        report(
+            "results/eval/motifs.tsv", caption="../report/eval_motifs.rst", category="Evaluation"
+        ),
     log:
         "results/logs/evaluate_motifs/evaluate_motifs.log",
     params:
@@ -136,7 +130,9 @@ rule melodic_summary:
     log:
         "results/logs/melodic_summary/melodic_summary.log",
     params:
-        modes={m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]},
+        modes={
+            m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]
+        },
         mining=mining_params(),
         min_duration_s=config["segments"]["min_duration_s"],
         code=code_digest("melodic_summary.py"),

@@ -1,38 +1,10 @@
 # Stage 1: f0 of each recording (Melodia by default), as MIREX time,frequency CSV; every backend
 # of pitch.evaluate_methods scored against f0 references: the demo corpus's ground truth (synth
 # mode) or the recordings sheet's f0 column (recordings mode, e.g. real singing).
-from motivic import pitch as _pitch
 
 
 wildcard_constraints:
     method="|".join(_pitch.METHODS),
-
-
-def get_audio(wildcards):
-    return CORPUS.audio[wildcards.recording]
-
-
-def pitch_params(method):
-    """The pitch slice for one backend: its own options only (no evaluation keys)."""
-    return _pitch.method_options(cfg_slice("pitch"), method)
-
-
-def pitch_eval_tracks():
-    """(method, recording, estimate) of every track evaluate_pitch scores (motivic/workflow/inputs.py)."""
-    return _inputs.pitch_eval_tracks(config["pitch"], CORPUS, valid_recordings())
-
-
-def get_eval_pitch_estimates(wildcards):
-    return [path for _, _, path in pitch_eval_tracks()]
-
-
-def get_eval_pitch_references(wildcards):
-    return [CORPUS.f0_references[r] for _, r, _ in pitch_eval_tracks()]
-
-
-def get_eval_pitch_tracks(wildcards):
-    """Param: [method, recording] of each estimate (changing the set reruns the evaluation)."""
-    return [[m, r] for m, r, _ in pitch_eval_tracks()]
 
 
 rule extract_pitch:

@@ -7,17 +7,6 @@
 # (paired bootstrap, paired sign-flip test over recordings).
 
 
-
-
-def run_files(cells, name):
-    """Input function: file ``name`` of every run (fold × seed) of ``cells``."""
-
-    def inner(wildcards):
-        return [f"{run.path}/{name}" for run in _grid.expand_runs(cells, config, split_folds)]
-
-    return inner
-
-
 # Names of this file only. The cells (rows) of each table; the preferred row order of the tables,
 # as listed in the config (Table I and the comparison do not sort by policy, so the Table II grid
 # never reruns them); the table giving each recording its bootstrap group (report.bootstrap_group).

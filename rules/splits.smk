@@ -1,7 +1,6 @@
 # Stage 6: the folds of each split strategy (motivic/splits/), shared by every model: a checkpoint,
 # because leave-one-group-out has one fold per group, known once the segments are. Each fold's file
 # is a job of its own, the input of every run on that fold (FOLD_SPLIT).
-from motivic import splits as _splits
 
 FOLD_SPLIT = "results/splits/{dataset}/{split}/{fold}.tsv"
 
@@ -36,12 +35,3 @@ rule split_fold:
         "../envs/mining.yaml"
     script:
         "../workflow_scripts/split_fold.py"
-
-
-def split_folds(dataset, split):
-    """Fold numbers of a strategy: from the config, or (logo) from the written split."""
-    n = _splits.fold_count(config["split"], split)
-    if n is None:
-        summary = checkpoints.split_segments.get(dataset=dataset, split=split).output.summary
-        n = _splits.read_fold_count(summary)
-    return range(n)
