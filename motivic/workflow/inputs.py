@@ -176,9 +176,7 @@ def store_audio_paths(corpus: Corpus) -> dict[str, str]:
     return dict(corpus.clip_audio) if corpus.clips else dict(corpus.audio)
 
 
-def store_audio_files(
-    corpus: Corpus, valid_recordings: Callable[[], Sequence[str]]
-) -> list[str]:
+def store_audio_files(corpus: Corpus, valid_recordings: Callable[[], Sequence[str]]) -> list[str]:
     """Audio a feature store reads: every clip (clips mode), else the valid recordings.
 
     ``valid_recordings`` is called outside clips mode only: the recordings that passed

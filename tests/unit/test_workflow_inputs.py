@@ -27,7 +27,11 @@ def _recordings_config(tmp_path, rows, **sections):
     header = list(rows[0])
     lines = [",".join(header)] + [",".join(row[k] for k in header) for row in rows]
     (tmp_path / "metadata.csv").write_text("\n".join(lines) + "\n")
-    corpus = {"mode": "recordings", "audio_root": str(tmp_path), "metadata": str(tmp_path / "metadata.csv")}
+    corpus = {
+        "mode": "recordings",
+        "audio_root": str(tmp_path),
+        "metadata": str(tmp_path / "metadata.csv"),
+    }
     return _config(corpus=corpus, **sections)
 
 
@@ -83,7 +87,11 @@ def test_clips_corpus_lists_every_clip_and_its_pattern(clip_config, tmp_path):
     "corpus, datasets, fragment",
     [
         ({"mode": "recordings", "audio_root": "x"}, ["motivic"], "corpus.metadata is required"),
-        ({"mode": "clips", "audio_root": "x"}, ["motivic", "nonmotivic"], "datasets: \\[motivic\\]"),
+        (
+            {"mode": "clips", "audio_root": "x"},
+            ["motivic", "nonmotivic"],
+            "datasets: \\[motivic\\]",
+        ),
     ],
 )
 def test_corpus_mode_must_agree_with_the_configuration(corpus, datasets, fragment):
@@ -106,7 +114,9 @@ def test_unknown_corpus_mode_is_named():
 
 
 def test_validation_reads_every_synth_file_but_only_existing_user_files(tmp_path):
-    assert inputs.validation_audio(inputs.load_corpus(DEMO)) == list(inputs.load_corpus(DEMO).audio.values())
+    assert inputs.validation_audio(inputs.load_corpus(DEMO)) == list(
+        inputs.load_corpus(DEMO).audio.values()
+    )
     rows = [{"path": p, "label": "x"} for p in ("here.wav", "missing.wav", "br{ace}.wav")]
     for name in ("here.wav", "br{ace}.wav"):
         (tmp_path / name).write_bytes(b"")
@@ -117,7 +127,7 @@ def test_validation_reads_every_synth_file_but_only_existing_user_files(tmp_path
 def test_stores_read_the_valid_recordings_or_every_clip(clip_config, tmp_path):
     rows = [{"path": p, "label": "x"} for p in ("a.wav", "b.wav")]
     corpus = inputs.load_corpus(_recordings_config(tmp_path, rows))
-    a, b = corpus.recordings
+    _, b = corpus.recordings
     assert inputs.store_audio_files(corpus, lambda: [b]) == [corpus.audio[b]]
     assert inputs.store_audio_paths(corpus) == corpus.audio
 
@@ -148,7 +158,9 @@ def test_contour_plots_draw_the_planted_motifs_in_synth_mode_only(tmp_path):
     assert synth["planted"] == f"{DEMO['corpus']['audio_root']}/motifs/r1.tsv"
     assert synth["pitch"] == "results/pitch/r1.csv" and synth["contour"] == "results/contour/r1.tsv"
     config = _recordings_config(tmp_path, [{"path": "a.wav", "label": "x"}])
-    assert "planted" not in inputs.contour_plot_inputs(config["corpus"], inputs.load_corpus(config), "r1")
+    assert "planted" not in inputs.contour_plot_inputs(
+        config["corpus"], inputs.load_corpus(config), "r1"
+    )
 
 
 def test_bootstrap_group_table_is_the_recordings_or_the_clips_table(clip_config):
@@ -184,11 +196,18 @@ def test_baselines_read_their_own_feature_set_or_their_convnets():
 def test_convnet_baselines_take_the_checkpoint_of_the_same_run_or_their_file():
     config = _config(
         augment={**DEMO["augment"], "policy": "time"},
-        baselines={"mfcc_svm": {}, "convnet_svm": {}, "convnet_svm_transfer": {"checkpoint": "w.pt"}},
+        baselines={
+            "mfcc_svm": {},
+            "convnet_svm": {},
+            "convnet_svm_transfer": {"checkpoint": "w.pt"},
+        },
     )
     where = {"dataset": "motivic", "split": "random", "fold": "2", "seed": "1"}
     in_domain = inputs.baseline_checkpoint(config, "convnet_svm", **where)
-    assert in_domain == grid.Run("compact_convnet", "motivic", "random", 2, 1, "time").path + "/checkpoint.pt"
+    assert (
+        in_domain
+        == grid.Run("compact_convnet", "motivic", "random", 2, 1, "time").path + "/checkpoint.pt"
+    )
     assert inputs.baseline_checkpoint(config, "convnet_svm_transfer", **where) == "w.pt"
     assert inputs.baseline_checkpoint(config, "mfcc_svm", **where) is None
     assert inputs.baseline_checkpoint(config, "convnet_svm_random", **where) is None
