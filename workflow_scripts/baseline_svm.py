@@ -12,7 +12,11 @@ from motivic.baselines import runs
 log = setup_logging(snakemake)
 w = snakemake.wildcards
 cfg = dict(snakemake.params.cfg)
-svm = {"grid": cfg.get("grid"), "seed": cfg.get("seed", 0) + int(w.seed)}
+svm = {
+    "grid": cfg.get("grid"),
+    "seed": cfg.get("seed", 0) + int(w.seed),
+    "class_weighting": snakemake.params.class_weighting,
+}
 inputs = snakemake.input
 if w.baseline == "mfcc_svm":
     metrics, predictions, matrix = runs.mfcc_svm_run(

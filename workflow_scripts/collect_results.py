@@ -4,7 +4,7 @@ import pandas as pd
 from _common import setup_logging
 
 from motivic.core.io import load_json
-from motivic.report import figures, markdown, tables
+from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
@@ -34,19 +34,19 @@ table, classes, confusions, per_recording = tables.pool_cells(
 )
 order = snakemake.params.order
 sort = ["split", "model", "dataset"] + ([] if table1 else ["augment"])
-table = figures.order_rows(table, sort, order)
+table = markdown.order_rows(table, sort, order)
 out = snakemake.output
 markdown.write_pooled_tables(
     table,
-    figures.order_rows(classes, sort, order),
-    figures.order_rows(confusions, sort, order),
-    figures.order_rows(per_recording, sort, order),
+    markdown.order_rows(classes, sort, order),
+    markdown.order_rows(confusions, sort, order),
+    markdown.order_rows(per_recording, sort, order),
     csv=out.csv,
     md=out.md,
     classes_csv=out.classes,
     confusion_csv=out.confusion,
     per_recording_tsv=out.per_recording,
-    headings=figures.SPLIT_HEADINGS,
+    headings=markdown.SPLIT_HEADINGS,
     row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
     confidence=cfg.get("confidence", 0.95),
     bootstrap_group=group_column,

@@ -4,7 +4,7 @@ import pandas as pd
 from _common import setup_logging
 
 from motivic.core.io import atomic_path, load_json
-from motivic.report import figures, markdown, tables
+from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
 cfg = snakemake.params.cfg
@@ -31,7 +31,7 @@ table = tables.motivic_vs_control(
     seed=cfg.get("seed", 0),
 )
 if not table.empty:
-    table = figures.order_rows(table, ["split", "model"], snakemake.params.order)
+    table = markdown.order_rows(table, ["split", "model"], snakemake.params.order)
 with atomic_path(snakemake.output.csv) as tmp:
     table.to_csv(tmp, index=False, float_format="%.4f")
 with atomic_path(snakemake.output.md) as tmp:

@@ -12,10 +12,15 @@ if cfg["method"] == "crepe":  # the network runs in torch: keep to the rule's th
     import torch
 
     torch.set_num_threads(snakemake.threads)
+if cfg["method"] == "swiftf0":  # ONNX Runtime's pool, likewise
+    cfg["threads"] = snakemake.threads
 y = load_audio(snakemake.input[0], sr=sr)
 track = extract_pitch(y, sr=sr, **cfg)
 log.info(
     "%s: %d frames, %.1f%% voiced (%s)",
-    snakemake.input[0], len(track.times_s), 100 * track.voiced.mean(), cfg["method"],
+    snakemake.input[0],
+    len(track.times_s),
+    100 * track.voiced.mean(),
+    cfg["method"],
 )
 write_pitch_csv(track, snakemake.output[0])

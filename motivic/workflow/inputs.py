@@ -272,8 +272,8 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
     Table I always; Table II when ``augment`` gives it cells; the motivic versus
     non-motivic comparison when both datasets are trained on; the pitch evaluation when
     f0 references exist; the motif evaluation (synth), the clip patterns (clips), the
-    melodic summary (``melodic_summary.activate``, not clips) and the contour plots
-    (``plots.contour.activate``).
+    coherence of the mined motifs (not clips), the melodic summary
+    (``melodic_summary.activate``, not clips) and the contour plots (``plots.contour.activate``).
     """
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
     if table2_cells(config):
@@ -286,6 +286,8 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
         targets += ["results/eval/motifs.tsv"]
     if corpus.clips:
         targets += ["results/eval/clip_patterns.tsv"]
+    if not corpus.clips:
+        targets += ["results/motifs/coherence.tsv"]
     if config["melodic_summary"]["activate"] and not corpus.clips:
         targets += ["results/eval/melodic_summary.tsv"]
     if config["plots"]["contour"]["activate"]:

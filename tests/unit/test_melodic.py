@@ -83,6 +83,11 @@ def test_summary_total_pools_the_recordings():
                 "length_max": 5,
                 "occurrence_s_mean": 0.4,
                 "n_occurrences_kept": 0,
+                "n_melodic": 1,
+                "n_oscillation": 1,
+                "n_fast": 0,
+                "n_motifs_scored": 2,
+                "coherence": 0.7,
             },
             {
                 "recording": "b",
@@ -97,6 +102,11 @@ def test_summary_total_pools_the_recordings():
                 "length_max": np.nan,
                 "occurrence_s_mean": np.nan,
                 "n_occurrences_kept": 0,
+                "n_melodic": 0,
+                "n_oscillation": 0,
+                "n_fast": 0,
+                "n_motifs_scored": 0,
+                "coherence": np.nan,
             },
         ]
     )
@@ -104,6 +114,9 @@ def test_summary_total_pools_the_recordings():
     assert total["recording"] == "ALL" and total["tokens_per_voiced_s"] == pytest.approx(5.0)
     assert total["voiced_share"] == pytest.approx(0.5)
     assert total["length_mean"] == 5.0 and total["share_kept"] == 0.0
+    assert total["motifs_per_voiced_min"] == pytest.approx(60 * 2 / 20)
+    assert total["n_melodic"] == total["n_oscillation"] == 1
+    assert total["coherence"] == pytest.approx(0.7)
 
 
 def test_presets_are_the_shipped_configurations():
@@ -146,3 +159,33 @@ def test_real_recordings_with_20_s_voiced_yield_motifs_in_the_authors_reading():
     assert rows["authors"]["voiced_s"] >= 20.0
     assert rows["authors"]["n_motifs"] >= 1  # the released code's reading finds motifs
     assert rows["authors"]["tokens_per_voiced_s"] > 2 * rows["paper"]["tokens_per_voiced_s"]
+
+
+def test_summary_counts_kinds_and_scores_coherence():
+    t, f0 = _song(MOTIF)
+    coherence = {"max_pairs": 10, "n_points": 16, "band": 0.1, "min_voiced_share": 0.8}
+    row = summarise_track(
+        t,
+        f0,
+        contour_options=mode_options({}, "paper"),
+        mining_options=MINING,
+        coherence_options=coherence,
+        rng=np.random.default_rng(0),
+    )
+    assert row["n_melodic"] == 1 and row["n_oscillation"] == row["n_fast"] == 0
+    assert row["motifs_per_voiced_min"] == pytest.approx(60 / 4.2)
+    assert row["n_motifs_scored"] == 1 and 0 <= row["coherence"] <= 1
+    plain = summarise_track(t, f0, contour_options=mode_options({}, "paper"), mining_options=MINING)
+    assert plain["n_motifs_scored"] == 0 and np.isnan(plain["coherence"])
+    with pytest.raises(MotivicError, match="rng"):
+        summarise_track(
+            t, f0, contour_options={}, mining_options=MINING, coherence_options=coherence
+        )
+    # the ALL row: kind counts add up, coherence is the mean over scored motifs
+    rows = pd.DataFrame(
+        [{"recording": "a", "mode": "paper", **row}, {"recording": "b", "mode": "paper", **plain}],
+        columns=SUMMARY_COLUMNS,
+    )
+    total = summary_total(rows).iloc[0]
+    assert total["n_melodic"] == 2 and total["n_motifs_scored"] == 1
+    assert total["coherence"] == pytest.approx(row["coherence"])

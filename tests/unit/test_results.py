@@ -234,3 +234,8 @@ def test_pool_cells_with_groups_counts_the_groups():
     assert set(table.n_boot_groups) == {2}
     text = markdown.format_pooled(table, bootstrap_group="singer")
     assert "two-stage bootstrap: `singer` groups" in text
+
+
+def test_order_rows_puts_unlisted_values_last_sorted():
+    df = pd.DataFrame({"model": ["b", "z", "a", "x"], "v": [1, 2, 3, 4]})
+    assert markdown.order_rows(df, ["model"], {"model": ["x"]})["model"].tolist() == ["x", "a", "b", "z"]

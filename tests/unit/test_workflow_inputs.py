@@ -219,6 +219,7 @@ def test_convnet_baselines_take_the_checkpoint_of_the_same_run_or_their_file():
 def test_final_targets_follow_the_mode_and_the_switches(clip_config, tmp_path):
     demo = inputs.final_targets(DEMO, inputs.load_corpus(DEMO))
     assert "results/tables/table1.csv" in demo and "results/eval/motifs.tsv" in demo
+    assert "results/motifs/coherence.tsv" in demo
     assert ("results/tables/table2.csv" in demo) == bool(grid.table2_cells(DEMO))
     assert ("results/tables/motivic_vs_control.csv" in demo) == (
         set(DEMO["datasets"]) == {"motivic", "nonmotivic"}
@@ -234,7 +235,7 @@ def test_final_targets_follow_the_mode_and_the_switches(clip_config, tmp_path):
     assert "results/plots/contour/index.tsv" in targets
 
     clips = inputs.final_targets(clip_config, inputs.load_corpus(clip_config))
-    assert "results/eval/clip_patterns.tsv" in clips
+    assert "results/eval/clip_patterns.tsv" in clips and "results/motifs/coherence.tsv" not in clips
     assert not any(t.startswith("results/eval/") and "clip_patterns" not in t for t in clips)
 
     no_f0 = _recordings_config(tmp_path, [{"path": "a.wav", "label": "x"}])

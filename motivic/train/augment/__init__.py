@@ -17,7 +17,6 @@ from motivic.train.augment.plan import (
     PLAN_PRESETS,
     ClassPlan,
     apply_policy,
-    augmentation_plan,
     plan_copies,
     resolve_plan,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "ClassPlan",
     "SpecAugment",
     "apply_policy",
-    "augmentation_plan",
     "frequency_mask",
     "plan_copies",
     "resolve_plan",

@@ -56,7 +56,6 @@ __all__ = [
     "PLAN_PRESETS",
     "ClassPlan",
     "apply_policy",
-    "augmentation_plan",
     "plan_copies",
     "resolve_plan",
 ]
@@ -333,50 +332,3 @@ def plan_copies(
         classes.size,
     )
     return entries
-
-
-def augmentation_plan(
-    labels: Sequence,
-    *,
-    policy: str | Sequence[str],
-    rng: np.random.Generator,
-    plan: str | Mapping = "proportional",
-    minority_copies: int = 3,
-    fraction: float = 0.5,
-) -> list[tuple[int, str]]:
-    """Resolve, adapt and expand a plan in one call.
-
-    Parameters
-    ----------
-    labels : sequence [shape=(n,)]
-        Class of each training sample.
-    policy : str or sequence of str
-        A masking policy from ``POLICIES`` (applied with :func:`apply_policy`),
-        or, for ``proportional``, the mask kinds its copies cycle through
-        (``("frequency", "time")`` alternates them). ``"none"`` returns ``[]``.
-    rng : np.random.Generator
-    plan : {"paper", "proportional"} or mapping
-        See :func:`resolve_plan`.
-    minority_copies, fraction
-        Parameters of ``proportional``.
-
-    Returns
-    -------
-    plan : list of (int, str)
-        From :func:`plan_copies`.
-    """
-    policies = (policy,) if isinstance(policy, str) else tuple(policy)
-    if not policies:
-        raise MotivicError("augment policy=() must name at least one policy")
-    for name in policies:
-        if name not in POLICIES:
-            raise MotivicError(f"augment policy={name!r} must be one of {', '.join(POLICIES)}")
-    if policies == ("none",) or len(labels) == 0:
-        return []
-    kinds = tuple(p for p in policies if p != "none")
-    plans = resolve_plan(
-        plan, labels, masks=kinds, minority_copies=minority_copies, fraction=fraction
-    )
-    if len(policies) == 1 and plan != "proportional":
-        plans = apply_policy(plans, policies[0])
-    return plan_copies(labels, plans, rng=rng)

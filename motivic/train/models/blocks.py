@@ -32,7 +32,6 @@ __all__ = [
     "BiLSTMSummary",
     "ConvBlock2d",
     "FrequencyBatchNorm",
-    "GlobalPool",
     "ResidualBlock2d",
     "SpectrogramModel",
     "as_int_tuple",
@@ -331,25 +330,6 @@ class FrequencyBatchNorm(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Normalised input; training statistics over the valid frames only."""
         return self.forward(x, lengths), lengths
-
-
-class GlobalPool(nn.Module):
-    """Max or mean over one axis (``dim``), dropping it.
-
-    Shape: e.g. ``[batch, C, T]`` with ``dim=-1`` → ``[batch, C]``.
-    """
-
-    def __init__(self, mode: str = "max", *, dim: int = -1) -> None:
-        super().__init__()
-        self.mode = check_choice(mode, name="mode", choices=("max", "mean"))
-        self.dim = dim
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        if lengths is not None and self.dim in (-1, x.dim() - 1):
-            return masked_time_pool(x, lengths, self.mode)
-        if self.mode == "max":
-            return x.amax(dim=self.dim)
-        return x.mean(dim=self.dim)
 
 
 class BiLSTMSummary(nn.Module):
