@@ -19,7 +19,7 @@ table_order = {
     "augment": list((config.get("augment") or {}).get("policies") or []),
 }
 table1_order = {k: v for k, v in table_order.items() if k != "augment"}
-bootstrap_group_table = _inputs.bootstrap_group_table(config, CORPUS)
+bootstrap_group_table = _inputs.bootstrap_group_table(config, CORPUS) or []
 
 
 rule collect_results:

@@ -255,15 +255,15 @@ def baseline_checkpoint(
     return None
 
 
-def bootstrap_group_table(config: Mapping, corpus: Corpus) -> list[str]:
-    """The table that gives each recording its bootstrap group, as a list of at most one path.
+def bootstrap_group_table(config: Mapping, corpus: Corpus) -> str | None:
+    """The table that gives each recording its bootstrap group, if any.
 
-    Empty without ``report.bootstrap_group``; else the recordings table, or, in clips mode
+    ``None`` without ``report.bootstrap_group``; else the recordings table, or, in clips mode
     where there is none, the segments table (it carries singer and recording).
     """
     if not (config.get("report") or {}).get("bootstrap_group"):
-        return []
-    return ["results/segments/motivic.tsv" if corpus.clips else "results/corpus/recordings.tsv"]
+        return None
+    return "results/segments/motivic.tsv" if corpus.clips else "results/corpus/recordings.tsv"
 
 
 def final_targets(config: Mapping, corpus: Corpus) -> list[str]:

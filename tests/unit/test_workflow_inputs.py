@@ -165,12 +165,12 @@ def test_contour_plots_draw_the_planted_motifs_in_synth_mode_only(tmp_path):
 
 def test_bootstrap_group_table_is_the_recordings_or_the_clips_table(clip_config):
     corpus = inputs.load_corpus(DEMO)
-    assert inputs.bootstrap_group_table(_config(report={"bootstrap_group": None}), corpus) == []
+    assert inputs.bootstrap_group_table(_config(report={"bootstrap_group": None}), corpus) is None
     grouped = _config(report={"bootstrap_group": "group"})
-    assert inputs.bootstrap_group_table(grouped, corpus) == ["results/corpus/recordings.tsv"]
+    assert inputs.bootstrap_group_table(grouped, corpus) == "results/corpus/recordings.tsv"
     clip_config["report"]["bootstrap_group"] = "singer"
     clips = inputs.load_corpus(clip_config)
-    assert inputs.bootstrap_group_table(clip_config, clips) == ["results/segments/motivic.tsv"]
+    assert inputs.bootstrap_group_table(clip_config, clips) == "results/segments/motivic.tsv"
 
 
 # ------------------------------------------------------------------------------- baselines
