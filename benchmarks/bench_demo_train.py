@@ -13,14 +13,14 @@ Protocol
   ``snakemake --cores 2 results/features/logmel128/motivic.h5 results/features/mel40/motivic.h5
   results/splits/motivic/random/0.tsv``).
 - **Runs**: one representative run per (model, augmentation policy) of each tree's Table I and II
-  grid (:func:`motivic.grid.table1_runs`, :func:`motivic.grid.table2_runs`): the ``motivic``
+  grid (:func:`motivic.workflow.grid.table1_runs`, :func:`motivic.workflow.grid.table2_runs`): the ``motivic``
   dataset, the first split strategy of the grid, fold 0, the first seed. Each tree trains its own
   grid's runs with its own ``training``, ``models`` and ``augment`` settings. The *grid estimate*
   weights each representative by the number of runs of its (model, policy) in that tree's grid
   (the datasets, splits and folds of one model cost about the same: same segment counts).
 - **Timing**: every training is a fresh process, as a ``train_model`` job is (one torch thread:
   the rule's ``threads: 1``; ``PYTHONPATH`` selects the tree). The time is
-  :func:`motivic.experiment.train_run` alone (store, loaders, model, ``fit`` with its checkpoints);
+  :func:`motivic.train.runs.train_run` alone (store, loaders, model, ``fit`` with its checkpoints);
   process start and imports are reported apart. The two trees alternate run by run, and which one
   goes first alternates too, so a change of the machine's load hits both. ``--repeats R`` does all
   of it R times; medians are reported.
@@ -55,8 +55,13 @@ _TRAIN_ONE = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import torch, yaml
-from motivic import grid, seed_everything
-from motivic.experiment import train_run
+from motivic import seed_everything
+try:  # the package layout of issue 18
+    from motivic.train.runs import train_run
+    from motivic.workflow import grid
+except ImportError:  # the flat layout of the baseline commit
+    from motivic import grid
+    from motivic.experiment import train_run
 torch.set_num_threads(1)
 spec = json.loads(sys.argv[1])
 config = yaml.safe_load(open(spec["config"]))
@@ -93,10 +98,12 @@ def extract(rev: str, into: Path) -> Path:
 def grid_classes(tree: Path) -> tuple[dict, Counter]:
     """Representative run and run count of each (model, policy) of a tree's grid."""
     code = (
-        "import json, sys, yaml\nfrom motivic import grid\n"
+        "import json, sys, yaml\n"
+        "try:\n    from motivic.workflow import grid\n"
+        "except ImportError:\n    from motivic import grid\n"
         "c = yaml.safe_load(open(sys.argv[1]))\n"
-        "runs = [r for r in grid.table1_runs(c) + grid.table2_runs(c) if r.model in c['models']]\n"
-        "print(json.dumps([r.__dict__ for r in runs]))"
+        "runs = {r: 0 for r in grid.table1_runs(c) + grid.table2_runs(c) if r.model in c['models']}\n"
+        "print(json.dumps([r.__dict__ for r in runs]))"  # a run in both tables trains once
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(tree / "config.yaml")],
@@ -132,6 +139,7 @@ def train_once(tree: Path, run: dict, results: Path, epochs: int | None, work: P
         env={**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"},
         capture_output=True,
         text=True,
+        check=False,  # the error is raised below, with the process's stderr
     )
     if proc.returncode:
         raise RuntimeError(f"training {run} in {tree} failed:\n{proc.stderr[-3000:]}")
@@ -164,7 +172,9 @@ def main(argv=None) -> None:
         epochs: dict = {}
         for repeat in range(args.repeats):
             for i, key in enumerate(keys):
-                order = ["baseline", "current"] if (i + repeat) % 2 == 0 else ["current", "baseline"]
+                order = (
+                    ["baseline", "current"] if (i + repeat) % 2 == 0 else ["current", "baseline"]
+                )
                 for name in order:
                     run = grids[name][0].get(key)
                     if run is None:
@@ -183,8 +193,10 @@ def main(argv=None) -> None:
         values = [t[field] for t in times[(name, key)]]
         return statistics.median(values) if values else None
 
-    print(f"\nbaseline {args.baseline} vs current tree; epochs: "
-          f"{'each config' if args.epochs is None else f'{args.epochs} (no early stopping)'}")
+    print(
+        f"\nbaseline {args.baseline} vs current tree; epochs: "
+        f"{'each config' if args.epochs is None else f'{args.epochs} (no early stopping)'}"
+    )
     print("| model | policy | baseline (s) | epochs | current (s) | epochs | baseline / current |")
     print("|---|---|---:|---:|---:|---:|---:|")
     totals = {"baseline": 0.0, "current": 0.0}
@@ -198,7 +210,7 @@ def main(argv=None) -> None:
         b, c = median("baseline", key), median("current", key)
         ratio = f"{b / c:.2f}×" if b and c else "—"
         print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + f" | {ratio} |")
-    n_runs = {name: sum(grids[name][1].values()) for name in trees}
+    n_runs = {name: sum(grids[name][1].get(key, 0) for key in keys) for name in trees}
     print(
         f"\ngrid estimate (each representative × its runs in the grid): baseline "
         f"{totals['baseline']:.0f} s over {n_runs['baseline']} runs, current "
@@ -206,12 +218,12 @@ def main(argv=None) -> None:
         f"{totals['baseline'] / max(totals['current'], 1e-9):.2f}×"
     )
     imports = [t["import_s"] for v in times.values() for t in v]
-    print(f"process start and imports (not in the times above): median {statistics.median(imports):.1f} s")
+    print(
+        f"process start and imports (not in the times above): median {statistics.median(imports):.1f} s"
+    )
     if args.json:
         args.json.write_text(
-            json.dumps(
-                {f"{n}|{k[0]}|{k[1]}": v for (n, k), v in times.items()}, indent=1
-            )
+            json.dumps({f"{n}|{k[0]}|{k[1]}": v for (n, k), v in times.items()}, indent=1)
         )
 
 
