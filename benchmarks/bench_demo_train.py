@@ -18,8 +18,10 @@ Protocol
   grid's runs with its own ``training``, ``models`` and ``augment`` settings. The *grid estimate*
   weights each representative by the number of runs of its (model, policy) in that tree's grid
   (the datasets, splits and folds of one model cost about the same: same segment counts).
-- **Timing**: every training is a fresh process, as a ``train_model`` job is (one torch thread:
-  the rule's ``threads: 1``; ``PYTHONPATH`` selects the tree). The time is
+- **Timing**: wall and CPU time (``time.process_time``; with one torch thread it is the
+  training's own work, so on a loaded host its ratio is the steadier one). Every training is a
+  fresh process, as a ``train_model`` job is (one torch thread: the rule's ``threads: 1``;
+  ``PYTHONPATH`` selects the tree). The time is
   :func:`motivic.train.runs.train_run` alone (store, loaders, model, ``fit`` with its checkpoints);
   process start and imports are reported apart. The two trees alternate run by run, and which one
   goes first alternates too, so a change of the machine's load hits both. ``--repeats R`` does all
@@ -71,7 +73,7 @@ if spec["epochs"]:
 options = {k: v for k, v in (config["models"][spec["model"]] or {}).items() if k != "features"}
 feature_set = grid.feature_set_for(spec["model"], config["models"][spec["model"]], config["features"])
 seed_everything(training["seed"])
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 history = train_run(
     f"{spec['results']}/features/{feature_set}/{spec['dataset']}.h5",
     f"{spec['results']}/splits/{spec['dataset']}/{spec['split']}/{spec['fold']}.tsv",
@@ -79,8 +81,8 @@ history = train_run(
     augment=grid.run_augment(config.get("augment"), spec["augment"]),
     checkpoint_path=spec["checkpoint"],
 )
-print(json.dumps({"train_s": time.perf_counter() - t1, "import_s": t1 - t0,
-                  "epochs": len(history.epoch)}))
+print(json.dumps({"train_s": time.perf_counter() - t1, "train_cpu_s": time.process_time() - c1,
+                  "import_s": t1 - t0, "epochs": len(history.epoch)}))
 """
 
 
@@ -184,7 +186,8 @@ def main(argv=None) -> None:
                     epochs[(name, key)] = out["epochs"]
                     print(
                         f"[{repeat}] {name:8s} {key[0]:16s} {key[1]:9s} "
-                        f"{out['train_s']:7.1f} s  {out['epochs']:2d} epochs  "
+                        f"{out['train_s']:7.1f} s (CPU {out['train_cpu_s']:.1f} s)  "
+                        f"{out['epochs']:2d} epochs  "
                         f"(process {out['process_s']:.1f} s)",
                         flush=True,
                     )
@@ -197,26 +200,33 @@ def main(argv=None) -> None:
         f"\nbaseline {args.baseline} vs current tree; epochs: "
         f"{'each config' if args.epochs is None else f'{args.epochs} (no early stopping)'}"
     )
-    print("| model | policy | baseline (s) | epochs | current (s) | epochs | baseline / current |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    totals = {"baseline": 0.0, "current": 0.0}
-    for key in keys:
-        cells = []
-        for name in trees:
-            m = median(name, key)
-            n = grids[name][1].get(key, 0)
-            totals[name] += (m or 0.0) * n
-            cells += ["—" if m is None else f"{m:.1f}", str(epochs.get((name, key), "—"))]
-        b, c = median("baseline", key), median("current", key)
-        ratio = f"{b / c:.2f}×" if b and c else "—"
-        print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + f" | {ratio} |")
-    n_runs = {name: sum(grids[name][1].get(key, 0) for key in keys) for name in trees}
     print(
-        f"\ngrid estimate (each representative × its runs in the grid): baseline "
-        f"{totals['baseline']:.0f} s over {n_runs['baseline']} runs, current "
-        f"{totals['current']:.0f} s over {n_runs['current']} runs: "
-        f"{totals['baseline'] / max(totals['current'], 1e-9):.2f}×"
+        "| model | policy | epochs (baseline / current) | baseline wall (s) | current wall (s) "
+        "| baseline CPU (s) | current CPU (s) | ratio, wall | ratio, CPU |"
     )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    totals = {(name, f): 0.0 for name in trees for f in ("train_s", "train_cpu_s")}
+    for key in keys:
+        row = {}
+        for name in trees:
+            for field in ("train_s", "train_cpu_s"):
+                row[(name, field)] = median(name, key, field)
+                totals[(name, field)] += (row[(name, field)] or 0.0) * grids[name][1].get(key, 0)
+        cells = [f"{epochs.get(('baseline', key), '—')} / {epochs.get(('current', key), '—')}"]
+        for field in ("train_s", "train_cpu_s"):
+            cells += ["—" if row[(n, field)] is None else f"{row[(n, field)]:.1f}" for n in trees]
+        for field in ("train_s", "train_cpu_s"):
+            b, c = row[("baseline", field)], row[("current", field)]
+            cells.append(f"{b / c:.2f}×" if b and c else "—")
+        print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
+    n_runs = {name: sum(grids[name][1].get(key, 0) for key in keys) for name in trees}
+    for field, label in (("train_s", "wall"), ("train_cpu_s", "CPU")):
+        b, c = totals[("baseline", field)], totals[("current", field)]
+        print(
+            f"grid estimate, {label} (each representative × its runs in the grid): baseline "
+            f"{b:.0f} s over {n_runs['baseline']} runs, current {c:.0f} s over "
+            f"{n_runs['current']} runs: {b / max(c, 1e-9):.2f}×"
+        )
     imports = [t["import_s"] for v in times.values() for t in v]
     print(
         f"process start and imports (not in the times above): median {statistics.median(imports):.1f} s"
