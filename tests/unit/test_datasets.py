@@ -198,13 +198,13 @@ def test_cached_dataset_gives_the_items_of_the_uncached_one(store, pad_value):
     reads = []
     read = store.read
     store.read = lambda i: reads.append(i) or read(i)
-    common = dict(
-        label_to_index=label_index(store.index["label"]),
-        augment=[None, None, SpecAugment(policy="both", fill_value=-1.0), None, SpecAugment()],
-        normalise=Standardise(np.full(N_MELS, 0.5), np.full(N_MELS, 2.0)),
-        seed=4,
-        pad_value=pad_value,
-    )
+    common = {
+        "label_to_index": label_index(store.index["label"]),
+        "augment": [None, None, SpecAugment(policy="both", fill_value=-1.0), None, SpecAugment()],
+        "normalise": Standardise(np.full(N_MELS, 0.5), np.full(N_MELS, 2.0)),
+        "seed": 4,
+        "pad_value": pad_value,
+    }
     plain, cached = MelDataset(store, rows, **common), MelDataset(store, rows, cache=True, **common)
     for epoch in range(3):
         for position in range(len(rows)):

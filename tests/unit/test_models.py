@@ -610,7 +610,9 @@ def test_masked_batch_norm_agrees_with_the_plain_reference(batch, channels, inne
         xi = x.clone().requires_grad_(True)
         out = fn(bn, xi, lengths)
         (out * upstream).sum().backward()
-        results.append((out, xi.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var))
+        results.append(
+            (out, xi.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var)
+        )
     for got, want in zip(*results):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
     assert int(layers[0].num_batches_tracked) == int(layers[1].num_batches_tracked) == 1
