@@ -126,8 +126,9 @@ def masked_batch_norm(
     (what follows masks the padding again). The masked sums reduce the axes
     between channels and time first and then weight the ``[batch, channels,
     n_frames]`` partial sums by the frame mask, so only that small tensor is
-    masked: about four times faster on the CPU than masking the full input,
-    the same values up to float rounding.
+    masked: on the CPU about four times faster than masking the full input in
+    contiguous memory and 1.6 times in channels-last, the same values up to
+    float rounding.
 
     Shape: ``[batch, channels, ..., n_frames]`` unchanged (at least three axes).
     """
@@ -141,7 +142,7 @@ def masked_batch_norm(
     def valid_sum(t: torch.Tensor) -> torch.Tensor:
         """Per-channel sum of ``t`` over the valid frames of every item."""
         partial = t.sum(inner) if inner else t  # [batch, channels, n_frames]
-        return torch.einsum("bct,bt->c", partial, weights)
+        return (partial * weights[:, None, :]).sum((0, 2))  # float32, also under autocast
 
     xf = x.float()
     mean = valid_sum(xf) / count
