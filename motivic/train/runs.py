@@ -203,6 +203,7 @@ def _loader(data: RunData, rows, cfg, device, *, shuffle, augment=None, normalis
         normalise=normalise,
         seed=cfg.seed,
         pad_value=data.pad_value,
+        cache=cfg.num_workers == 0,  # in-process loading reads each segment once
     )
     return datasets.make_loader(
         dataset,
