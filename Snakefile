@@ -24,6 +24,7 @@ include: "rules/plots.smk"
 include: "rules/features.smk"
 include: "rules/train.smk"
 include: "rules/baselines.smk"
+include: "rules/motif_ngrams.smk"
 include: "rules/sanity.smk"
 include: "rules/report.smk"
 

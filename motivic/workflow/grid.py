@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
-BASELINES = ("mfcc_svm", "convnet_svm")
+BASELINES = ("mfcc_svm", "convnet_svm", "motif_ngrams")
 #: Sanity rows (``sanity:`` keys), never augmented.
 SANITY = ("duration_only", "shuffled_labels")
 
