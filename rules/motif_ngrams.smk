@@ -6,10 +6,17 @@ from motivic.baselines.ngrams import default_class_weighting as _ngram_weighting
 MOTIF_NGRAMS_RUN = "results/models/motif_ngrams/{dataset}/{split}/{fold}/{seed}/none"
 
 
+MOTIF_NGRAMS = (
+    cfg_slice("baselines", "motif_ngrams") if "motif_ngrams" in (config.get("baselines") or {}) else {}
+)
+
+
 def motif_ngrams_tokens(wildcards):
-    """Inputs: each clip's tokens (clips mode), else the contour of every valid recording."""
+    """Inputs: each clip's tokens (clips mode; none for the published patterns, which the segments
+    table holds), else the contour of every valid recording."""
     if CLIPS:
-        return {"clip_tokens": "results/eval/clip_patterns.tsv"}
+        published = MOTIF_NGRAMS.get("clip_tokens", "contour") == "published"
+        return {} if published else {"clip_tokens": "results/eval/clip_patterns.tsv"}
     return {"contours": valid("results/contour/{recording}.tsv")(wildcards)}
 
 
@@ -33,7 +40,8 @@ rule motif_ngrams_baseline:
     log:
         "results/logs/motif_ngrams_baseline/{dataset}-{split}-{fold}-{seed}.log",
     params:
-        cfg=cfg_slice("baselines", "motif_ngrams") if "motif_ngrams" in (config.get("baselines") or {}) else {},
+        cfg=MOTIF_NGRAMS,
+        clips=CLIPS,
         class_weighting=lambda wc: _ngram_weighting(wc.split),
         code=code_digest("motif_ngrams.py"),
     threads: 1

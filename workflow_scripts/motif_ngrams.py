@@ -14,7 +14,9 @@ cfg = dict(snakemake.params.cfg)
 inputs = snakemake.input
 segments = pd.read_csv(inputs.segments, sep="\t", dtype=str, keep_default_na=False)
 segments[["start_s", "end_s"]] = segments[["start_s", "end_s"]].astype(float)
-if hasattr(inputs, "clip_tokens"):  # clips mode
+if snakemake.params.clips and cfg.get("clip_tokens", "contour") == "published":
+    runs = ngrams.published_runs(segments)
+elif snakemake.params.clips:
     runs = ngrams.clip_runs(segments, ngrams.load_clip_tokens(inputs.clip_tokens))
 else:
     phrases = {Path(p).stem: load_phrases(p) for p in inputs.contours}

@@ -21,6 +21,9 @@ its own tokens. N-grams never cross a phrase boundary (an unvoiced gap). In
 clips mode a clip holds the tokens of its own contour (results of the
 ``clip_patterns`` rule, phrases concatenated), so the row is defined the same
 way on both kinds of corpus, and on motivic and non-motivic segments alike.
+With ``clip_tokens: published`` a clip holds instead the pattern its authors
+published in its file name (:func:`published_runs`): the motifs as they
+transcribed them, independent of this project's pitch tracking.
 
 The per-recording variant sums the n-gram counts of a recording's segments in
 one split part, divides by their total (relative frequencies, so long
@@ -60,6 +63,7 @@ __all__ = [
     "load_clip_tokens",
     "motif_ngrams_run",
     "ngram_counts",
+    "published_runs",
     "segment_runs",
     "tokens_in_span",
     "top_weights",
@@ -180,6 +184,19 @@ def clip_runs(
     if missing:
         raise MotivicError(f"clips {missing[:5]} have no tokens ({len(missing)} in all)")
     return [[tuple(tokens_by_clip[c])] if len(tokens_by_clip[c]) else [] for c in clips]
+
+
+def published_runs(segments: pd.DataFrame) -> list[list[tuple[int, ...]]]:
+    """Token runs of clip segments read from their published pattern (the ``motif_id`` column).
+
+    In clips mode ``motif_id`` is the contour pattern of the clip's file name
+    (:func:`motivic.corpus.clips.clip_segments`): the authors' own transcription,
+    e.g. ``"-12121"``.
+    """
+    return [
+        [parse_contour_pattern(text, source=f"segment {seg}")]
+        for seg, text in zip(segments["segment_id"], segments["motif_id"].astype(str))
+    ]
 
 
 def load_clip_tokens(path: str | Path) -> dict[str, tuple[int, ...]]:

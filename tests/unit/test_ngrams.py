@@ -86,9 +86,7 @@ def test_tokens_in_span_keeps_phrases_apart():
 
 def test_segment_runs_select_per_recording_and_name_a_missing_contour():
     phrases = {"r1": [_phrase([0.0, 100.0, 0.0])], "r2": [_phrase([0.0, -100.0])]}
-    segments = pd.DataFrame(
-        {"recording": ["r1", "r2"], "start_s": [0.0, 0.0], "end_s": [2.0, 2.0]}
-    )
+    segments = pd.DataFrame({"recording": ["r1", "r2"], "start_s": [0.0, 0.0], "end_s": [2.0, 2.0]})
     assert ngrams.segment_runs(segments, phrases) == [[(2,)], [(-2,)]]
     with pytest.raises(MotivicError, match="r3"):
         ngrams.segment_runs(segments.assign(recording=["r1", "r3"]), phrases)
@@ -105,6 +103,13 @@ def test_clip_tokens_and_runs(tmp_path):
     assert ngrams.clip_runs(segments, tokens) == [[(-1, 2, -1)], []]
     with pytest.raises(MotivicError, match="c9"):
         ngrams.clip_runs(segments.assign(source=["c1", "c9"]), tokens)
+
+
+def test_published_runs_read_the_file_name_pattern():
+    segments = pd.DataFrame({"segment_id": ["c1", "c2"], "motif_id": ["-12121", "1-1"]})
+    assert ngrams.published_runs(segments) == [[(-1, 2, 1, 2, 1)], [(1, -1)]]
+    with pytest.raises(MotivicError, match="c3"):
+        ngrams.published_runs(pd.DataFrame({"segment_id": ["c3"], "motif_id": ["x"]}))
 
 
 def test_count_matrix_orders_by_length_and_drops_unseen_features():
