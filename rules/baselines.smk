@@ -1,6 +1,8 @@
 # Baselines of Choi (2018, ch. 6), as Table I rows: MFCC statistics + SVM, and the average-pooled
 # layer activations of a trained compact convnet + SVM. Never augmented ({augment} is none).
 
+from motivic.baselines.svm import resolve_class_weighting
+
 BASELINES = {name: cfg_slice("baselines", name) for name in config.get("baselines") or {}}
 MFCC_SVM = BASELINES.get("mfcc_svm", {})
 MFCC_FEATURES = MFCC_SVM.get("features") or next(iter(config["features"]))
@@ -34,6 +36,7 @@ rule mfcc_svm:
         "results/benchmarks/mfcc_svm/{dataset}-{split}-{fold}-{seed}.tsv"
     params:
         cfg=MFCC_SVM,
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
@@ -66,6 +69,7 @@ rule convnet_svm:
     params:
         cfg=CONVNET_SVM,
         training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
@@ -105,6 +109,7 @@ rule convnet_svm_random:
     params:
         cfg=CONVNET_SVM_RANDOM,
         training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
@@ -138,6 +143,7 @@ rule convnet_svm_transfer:
     params:
         cfg=CONVNET_SVM_TRANSFER,
         training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:

@@ -6,11 +6,12 @@ import sys
 sys.path.insert(0, workflow.basedir)
 
 from motivic import pitch as _pitch
+from motivic import splits as _splits
 from motivic.corpus import synth as _synth
 from motivic.core.config import cfg_slice as _cfg_slice
 from motivic.core.config import evaluation_params as _evaluation_params
 from motivic.core.config import training_params as _training_params
-from motivic.corpus.clips import scan_clips
+from motivic.corpus.clips import check_clip_splits, scan_clips
 from motivic.core.config import validate_config
 from motivic.corpus.recordings import load_recordings, read_metadata
 from motivic.core.errors import MotivicError
@@ -32,6 +33,10 @@ CLIP_AUDIO = {}  # clip id -> audio file (clips mode)
 
 if not CLIPS and not config["corpus"].get("metadata"):
     raise WorkflowError(f"configuration: corpus.metadata is required in {config['corpus']['mode']} mode")
+try:
+    check_clip_splits(config["corpus"]["mode"], config["split"])
+except MotivicError as _err:
+    raise WorkflowError(f"configuration: {_err}") from None
 if CLIPS and "nonmotivic" in config["datasets"]:
     raise WorkflowError(
         "configuration: corpus.mode clips has no recordings to draw non-motivic segments from; "
@@ -54,8 +59,10 @@ elif CLIPS:
     except MotivicError as _err:
         raise WorkflowError(str(_err)) from None
     RECORDINGS, AUDIO = [], {}
-    CLIP_AUDIO = {
-        c: os.path.join(config["corpus"]["audio_root"], p) for c, p in zip(_clips["clip"], _clips["path"])
+    CLIP_AUDIO = {  # names that cannot be read are reported by index_clips, not decoded
+        c: os.path.join(config["corpus"]["audio_root"], p)
+        for c, p, check in zip(_clips["clip"], _clips["path"], _clips["name_check"])
+        if check != "bad_layout"
     }
 else:
     try:
@@ -77,7 +84,7 @@ wildcard_constraints:
     recording="|".join(map(re.escape, RECORDINGS)) if RECORDINGS else "NONE",
     model="|".join(MODELS),
     dataset="motivic|nonmotivic",
-    split="random|group|group_kfold|logo",
+    split="|".join(_splits.STRATEGIES),
     fold=r"\d+",
     seed=r"\d+",
     augment="none|frequency|time|both",
@@ -280,6 +287,7 @@ def get_final_output():
     if TABLE2_RUNS:  # rules/report.smk: augment.policies × augment.table2
         targets += ["results/tables/table2.csv", "results/tables/table2.md"]
     targets += COMPARISON_TARGETS  # rules/report.smk: motivic vs non-motivic, paired
+    targets += PROTOCOL_TARGETS  # rules/report.smk: the authors' clip-level protocol beside others
     if SYNTH:
         targets += ["results/eval/pitch.tsv", "results/eval/motifs.tsv"]
     elif F0_REFERENCES:  # recordings mode with an f0 column in the sheet: pitch scored too

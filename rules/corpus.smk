@@ -26,6 +26,9 @@ if SYNTH:
 
 if CLIPS:
 
+    # index_clips writes the corpus report in clips mode (build_mel_store reads its native rates)
+    ruleorder: index_clips > validate_corpus
+
     rule index_clips:
         input:
             audio=list(CLIP_AUDIO.values()),
@@ -35,6 +38,7 @@ if CLIPS:
                 caption="../report/corpus_report.rst",
                 category="Corpus",
             ),
+            summary="results/validation/clip_findings.tsv",
             segments="results/segments/motivic.tsv",
         log:
             "results/logs/index_clips/index_clips.log",

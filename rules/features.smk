@@ -1,5 +1,4 @@
 # Stages 4-6: motivic and control segments, log-mel HDF5 stores, the shared splits.
-from motivic import splits as _splits
 
 
 # Clips mode: every validated clip is a motivic segment (rules/corpus.smk, index_clips).
@@ -31,6 +30,7 @@ rule build_mel_store:
     input:
         segments="results/segments/{dataset}.tsv",
         audio=store_audio_files,
+        corpus_report="results/validation/corpus_report.tsv",  # native rates: fmax_hz null
     output:
         "results/features/{feature_set}/{dataset}.h5",
     log:

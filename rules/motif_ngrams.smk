@@ -1,7 +1,7 @@
 # The symbolic motif baseline of Table I (motivic/baselines/ngrams.py): interval-class n-grams of
 # each segment's contour tokens (clips mode: of each clip's own tokens) + logistic regression, on
 # the same folds and seeds as every model. Never augmented ({augment} is none).
-from motivic.baselines.ngrams import default_class_weighting as _ngram_weighting
+from motivic.baselines.svm import resolve_class_weighting as _class_weighting
 
 MOTIF_NGRAMS_RUN = "results/models/motif_ngrams/{dataset}/{split}/{fold}/{seed}/none"
 
@@ -42,7 +42,7 @@ rule motif_ngrams_baseline:
     params:
         cfg=MOTIF_NGRAMS,
         clips=CLIPS,
-        class_weighting=lambda wc: _ngram_weighting(wc.split),
+        class_weighting=lambda wc: _class_weighting(config["training"], wc.split),
         code=code_digest("motif_ngrams.py"),
     threads: 1
     resources:

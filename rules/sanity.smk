@@ -1,6 +1,8 @@
 # Sanity rows of Table I (motivic/baselines/sanity.py): a duration-only classifier and the MFCC + SVM
 # baseline trained on shuffled labels, on the same folds and seeds as every model.
 
+from motivic.baselines.svm import resolve_class_weighting
+
 SANITY_CFG = cfg_slice("sanity")
 SANITY_MFCC = cfg_slice("baselines", "mfcc_svm") if "mfcc_svm" in (config.get("baselines") or {}) else {}
 SANITY_FEATURES = SANITY_MFCC.get("features") or next(iter(config["features"]))
@@ -22,6 +24,7 @@ rule sanity_run:
     params:
         seed=lambda wc: SANITY_CFG.get("seed", 13) + int(wc.seed),
         mfcc=lambda wc: SANITY_MFCC if wc.sanity == "shuffled_labels" else {},
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("sanity_run.py"),
     threads: 1
     resources:

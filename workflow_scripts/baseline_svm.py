@@ -6,7 +6,11 @@ from motivic.baselines import runs
 
 log = setup_logging(snakemake)
 cfg = dict(snakemake.params.cfg)
-svm = {"grid": cfg.get("grid"), "seed": cfg.get("seed", 0) + int(snakemake.wildcards.seed)}
+svm = {
+    "grid": cfg.get("grid"),
+    "seed": cfg.get("seed", 0) + int(snakemake.wildcards.seed),
+    "class_weighting": snakemake.params.class_weighting,
+}
 inputs = snakemake.input
 if snakemake.rule == "mfcc_svm":
     metrics, predictions, matrix = runs.mfcc_svm_run(

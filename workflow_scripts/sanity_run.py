@@ -9,7 +9,10 @@ w = snakemake.wildcards
 inputs = snakemake.input
 if w.sanity == "duration_only":
     metrics, predictions, matrix = sanity.duration_only_run(
-        inputs.store, inputs.split, seed=snakemake.params.seed
+        inputs.store,
+        inputs.split,
+        seed=snakemake.params.seed,
+        class_weighting=snakemake.params.class_weighting,
     )
 else:
     mfcc = dict(snakemake.params.mfcc)
@@ -20,6 +23,7 @@ else:
         n_mfcc=mfcc.get("n_mfcc", 20),
         grid=mfcc.get("grid"),
         seed=mfcc.get("seed", 0) + int(w.seed),
+        class_weighting=snakemake.params.class_weighting,
     )
 write_scored_run(
     snakemake,

@@ -48,16 +48,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from motivic.baselines.svm import CLASS_WEIGHTINGS
 from motivic.contour.clip_patterns import parse_contour_pattern
 from motivic.core.errors import MotivicError
 
 __all__ = [
     "DEFAULT_C_GRID",
-    "GROUPED_STRATEGIES",
     "MotifNgramRun",
     "clip_runs",
     "count_matrix",
-    "default_class_weighting",
     "fit_logistic",
     "format_ngram",
     "load_clip_tokens",
@@ -74,8 +73,6 @@ logger = logging.getLogger(__name__)
 
 #: Inverse regularisation strengths tried on the validation rows.
 DEFAULT_C_GRID = (0.01, 0.1, 1.0, 10.0)
-#: Split strategies that hold out whole recordings (or groups of them).
-GROUPED_STRATEGIES = ("group", "group_kfold", "logo")
 _MOTIF_PREFIX = "motif:"
 _TOLERANCE_S = 1e-6
 _WEIGHT_COLUMNS = ["label", "rank", "feature", "n", "weight", "train_count", "train_segments"]
@@ -252,15 +249,6 @@ def count_matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -
 # ---------------------------------------------------------------------------
 
 
-def default_class_weighting(split_strategy: str) -> str:
-    """``balanced`` for strategies that hold out recordings, ``none`` for ``random``.
-
-    Holding out whole recordings leaves the tested class a minority of its
-    fold's training data, which an unweighted fit turns into a bias against it.
-    """
-    return "balanced" if split_strategy in GROUPED_STRATEGIES else "none"
-
-
 def _score(y_true: np.ndarray, y_pred: np.ndarray, balanced: bool) -> float:
     if not balanced:
         return float(np.mean(y_true == y_pred))
@@ -298,7 +286,8 @@ def fit_logistic(
     y_train, y_val : np.ndarray [shape=(n,), dtype=int]
     C_grid : sequence of float > 0
     class_weighting : {"none", "balanced"}
-        ``balanced``: each training sample weighted by ``n / (n_classes * n_class)``.
+        ``balanced``: each training sample weighted by ``n / (n_classes * n_class)``
+        (:func:`motivic.baselines.svm.resolve_class_weighting` resolves the config's setting).
     max_iter : int >= 1
 
     Returns
@@ -316,8 +305,10 @@ def fit_logistic(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    if class_weighting not in ("none", "balanced"):
-        raise MotivicError(f"class_weighting={class_weighting!r} must be one of none, balanced")
+    if class_weighting not in CLASS_WEIGHTINGS:
+        raise MotivicError(
+            f"class_weighting={class_weighting!r} must be one of {list(CLASS_WEIGHTINGS)}"
+        )
     grid = sorted(float(c) for c in C_grid)
     if not grid or grid[0] <= 0:
         raise MotivicError(f"baselines.motif_ngrams.C={list(C_grid)} must be non-empty and > 0")

@@ -33,7 +33,13 @@ __all__ = ["convnet_svm_run", "mfcc_svm_run"]
 
 
 def _svm_run(
-    data: RunData, features: Mapping[str, np.ndarray], *, grid, seed: int, name: str
+    data: RunData,
+    features: Mapping[str, np.ndarray],
+    *,
+    grid,
+    seed: int,
+    name: str,
+    class_weighting: str,
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     pipeline, best = svm.fit_svm(
         features["train"],
@@ -42,11 +48,17 @@ def _svm_run(
         data.labels("val"),
         grid=grid,
         seed=seed,
+        class_weighting=class_weighting,
     )
     probs = svm.svm_probabilities(pipeline, features["test"], n_classes=len(data.label_names))
     positions = np.arange(data.rows["test"].size)
     metrics, predictions, matrix = score_run(data, "test", positions, probs, data.label_names)
-    metrics.update(model=name, svm_params=best, n_features=int(features["train"].shape[1]))
+    metrics.update(
+        model=name,
+        svm_params=best,
+        n_features=int(features["train"].shape[1]),
+        class_weighting=class_weighting,
+    )
     return metrics, predictions, matrix
 
 
@@ -57,6 +69,7 @@ def mfcc_svm_run(
     n_mfcc: int = 20,
     grid: dict | list | None = None,
     seed: int = 0,
+    class_weighting: str = "none",
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """MFCC statistics + SVM (Choi 2018, ch. 6) on one store and split, scored on the test rows.
@@ -74,14 +87,18 @@ def mfcc_svm_run(
     grid : dict, list of dict or None
         SVC parameter grid; ``None``: :data:`motivic.baselines.svm.DEFAULT_GRID`.
     seed : int
-        SVC ``random_state``.
+        SVM ``random_state``.
+    class_weighting : {"none", "balanced"}
+        Sample weights of the SVM and its calibration, and the validation
+        score that picks the grid point (:func:`motivic.baselines.svm.fit_svm`).
     progress : callable or None
         ``(done, total)`` after each split's features.
 
     Returns
     -------
     metrics, predictions, confusion_matrix
-        As :func:`evaluate_run`; ``metrics`` adds ``svm_params`` and ``n_features``.
+        As :func:`evaluate_run`; ``metrics`` adds ``svm_params``, ``n_features`` and
+        ``class_weighting``.
     """
     data = load_run_data(store_path, split_path)
     features = {}
@@ -89,7 +106,14 @@ def mfcc_svm_run(
         features[part] = svm.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
         if progress is not None:
             progress(i + 1, 3)
-    return _svm_run(data, features, grid=grid, seed=seed, name="mfcc_svm")
+    return _svm_run(
+        data,
+        features,
+        grid=grid,
+        seed=seed,
+        name="mfcc_svm",
+        class_weighting=class_weighting,
+    )
 
 
 def convnet_svm_run(
@@ -100,6 +124,7 @@ def convnet_svm_run(
     training: dict | None = None,
     grid: dict | list | None = None,
     seed: int = 0,
+    class_weighting: str = "none",
     source: str = "indomain",
     random_model: str = "compact_convnet",
     random_seed: int = 0,
@@ -123,7 +148,7 @@ def convnet_svm_run(
         (``source="transfer"``); unused for ``source="random"``.
     training : dict or None
         The ``training`` section (device, ``min_frames``).
-    grid, seed
+    grid, seed, class_weighting
         As :func:`mfcc_svm_run`.
     source : {"indomain", "transfer", "random"}
         Where the convnet comes from (module notes of :mod:`motivic.baselines.svm`):
@@ -176,4 +201,11 @@ def convnet_svm_run(
         )
         for part in ("train", "val", "test")
     }
-    return _svm_run(data, features, grid=grid, seed=seed, name=name)
+    return _svm_run(
+        data,
+        features,
+        grid=grid,
+        seed=seed,
+        name=name,
+        class_weighting=class_weighting,
+    )

@@ -2,9 +2,10 @@
 
 ``duration_only``
     A logistic regression whose only feature is the segment's log duration.
-    Motifs of different styles (or singers) can differ in length, and a
-    network sees the length through the padding; this row shows how far that
-    alone goes.
+    Motifs of different styles (or singers) can differ in length. The
+    networks ignore the padding (masked pooling), but a segment's number of
+    valid frames still reaches them, as it reaches the SVMs' statistics; this
+    row shows how far the length alone goes.
 ``shuffled_labels``
     The MFCC statistics + SVM baseline (Choi 2018, ch. 6) trained on
     training and validation labels permuted within the fold (class counts
@@ -12,7 +13,10 @@
     (the majority-class rate or below); above it, something leaks.
 
 Both are scored like every other run (:func:`motivic.train.runs.evaluate_run`
-output format), on the same folds.
+output format), on the same folds, and weighted like the baselines
+(``class_weighting``, :func:`motivic.baselines.svm.resolve_class_weighting`). Both
+fits have a bounded cost: lbfgs stops after 1,000 iterations, and the SVM is
+:func:`motivic.baselines.svm.fit_svm`'s bounded grid.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from motivic.baselines.svm import CLASS_WEIGHTINGS
 from motivic.core.errors import MotivicError
 
 __all__ = ["duration_only_run", "segment_durations", "shuffled_labels_run"]
@@ -46,9 +51,21 @@ def segment_durations(index: pd.DataFrame) -> np.ndarray:
 
 
 def duration_only_run(
-    store_path: str | Path, split_path: str | Path, *, seed: int = 0
+    store_path: str | Path,
+    split_path: str | Path,
+    *,
+    seed: int = 0,
+    class_weighting: str = "none",
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """Fit a logistic regression on log duration (training rows) and score the test rows.
+
+    Parameters
+    ----------
+    store_path, split_path : path
+    seed : int
+        ``random_state`` of the regression.
+    class_weighting : {"none", "balanced"}
+        ``balanced``: scikit-learn's ``class_weight="balanced"``.
 
     Returns
     -------
@@ -61,11 +78,20 @@ def duration_only_run(
 
     from motivic.train.runs import load_run_data, score_run
 
+    if class_weighting not in CLASS_WEIGHTINGS:
+        raise MotivicError(
+            f"class_weighting={class_weighting!r} must be one of {list(CLASS_WEIGHTINGS)}"
+        )
     data = load_run_data(store_path, split_path)
     log_d = np.log(segment_durations(data.store.index))[:, None]
     y_train = data.labels("train")
     n_classes = len(data.label_names)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+    regression = LogisticRegression(
+        max_iter=1000,
+        random_state=seed,
+        class_weight="balanced" if class_weighting == "balanced" else None,
+    )
+    model = make_pipeline(StandardScaler(), regression)
     probs = np.zeros((data.rows["test"].size, n_classes))
     if np.unique(y_train).size > 1:
         model.fit(log_d[data.rows["train"]], y_train)
@@ -75,7 +101,7 @@ def duration_only_run(
         probs[:, int(y_train[0])] = 1.0
     positions = np.arange(data.rows["test"].size)
     metrics, predictions, matrix = score_run(data, "test", positions, probs, data.label_names)
-    metrics.update(model="duration_only", n_features=1)
+    metrics.update(model="duration_only", n_features=1, class_weighting=class_weighting)
     return metrics, predictions, matrix
 
 
@@ -87,6 +113,7 @@ def shuffled_labels_run(
     n_mfcc: int = 20,
     grid: dict | list | None = None,
     seed: int = 0,
+    class_weighting: str = "none",
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """MFCC + SVM trained on permuted training and validation labels, scored on the true test labels.
 
@@ -95,8 +122,9 @@ def shuffled_labels_run(
     store_path, split_path : path
     shuffle_seed : int
         Seed of the two permutations.
-    n_mfcc, grid, seed
-        As :func:`motivic.baselines.runs.mfcc_svm_run`.
+    n_mfcc, grid, seed, class_weighting
+        As :func:`motivic.baselines.runs.mfcc_svm_run` (the weights follow the
+        permuted labels, whose class counts are the true ones).
 
     Returns
     -------
@@ -117,10 +145,21 @@ def shuffled_labels_run(
     kept = float(np.mean(y_train == data.labels("train")))
     logger.info("labels permuted (seed %d): %.2f of training labels unchanged", shuffle_seed, kept)
     pipeline, best = svm.fit_svm(
-        features["train"], y_train, features["val"], y_val, grid=grid, seed=seed
+        features["train"],
+        y_train,
+        features["val"],
+        y_val,
+        grid=grid,
+        seed=seed,
+        class_weighting=class_weighting,
     )
     probs = svm.svm_probabilities(pipeline, features["test"], n_classes=len(data.label_names))
     positions = np.arange(data.rows["test"].size)
     metrics, predictions, matrix = score_run(data, "test", positions, probs, data.label_names)
-    metrics.update(model="shuffled_labels", svm_params=best, shuffle_seed=int(shuffle_seed))
+    metrics.update(
+        model="shuffled_labels",
+        svm_params=best,
+        shuffle_seed=int(shuffle_seed),
+        class_weighting=class_weighting,
+    )
     return metrics, predictions, matrix

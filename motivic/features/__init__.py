@@ -42,6 +42,7 @@ from motivic.features.spectra import (
     logmel,
     mel40,
     mel_filterbank,
+    native_fmax,
     pad_or_crop,
     silence_value,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "logmel",
     "mel40",
     "mel_filterbank",
+    "native_fmax",
     "pad_or_crop",
     "silence_value",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import scipy.signal
@@ -300,6 +300,41 @@ def _as_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or float(value) != int(value) or int(value) < minimum:
         raise MotivicError(f"features.{name}={value!r} must be an integer >= {minimum}")
     return int(value)
+
+
+def native_fmax(cfg: Mapping, native_rates: Iterable[float]) -> dict:
+    """A feature section whose ``fmax_hz: null`` follows the corpus's native rate.
+
+    Audio recorded at a lower rate than the features' ``sr`` holds nothing above
+    its own Nyquist frequency: 22.05 kHz clips analysed at 44.1 kHz with
+    ``fmax = sr / 2`` leave the top 24 of 128 mel bands empty. ``fmax_hz: null``
+    therefore resolves to ``min(sr, lowest native rate) / 2``; an explicit
+    ``fmax_hz`` is kept as given.
+
+    Parameters
+    ----------
+    cfg : mapping
+        A ``features.<name>`` section (``sr``, optional ``fmax_hz``, ...).
+    native_rates : iterable of float
+        Native rate of every audio source of the store (blank entries ignored).
+
+    Returns
+    -------
+    cfg : dict
+        A copy, with ``fmax_hz`` set when it was null.
+
+    Examples
+    --------
+    >>> native_fmax({"sr": 44100, "fmax_hz": None}, [22050, 44100])["fmax_hz"]
+    11025.0
+    """
+    out = dict(cfg)
+    if out.get("fmax_hz") is not None:
+        return out
+    sr = float(out.get("sr", _DEFAULTS[out.get("kind", "logmel")]["sr"]))
+    rates = [float(r) for r in native_rates if r not in (None, "") and float(r) > 0]
+    out["fmax_hz"] = min([sr, *rates]) / 2
+    return out
 
 
 def feature_params(**kwargs) -> dict:

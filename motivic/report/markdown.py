@@ -29,7 +29,12 @@ logger = logging.getLogger(__name__)
 
 #: Section headings of the Markdown tables, per split strategy.
 SPLIT_HEADINGS = {
-    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting)",
+    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting; "
+    "clip corpora: passages shuffled, nested cuts kept together)",
+    "random_clips": "Split `random_clips` — random over clips (authors' protocol; duplicates and "
+    "nested cuts of one passage may straddle train and test)",
+    "random_contents": "Split `random_contents` — random over distinct contents (copies kept "
+    "together; nested cuts of one passage may straddle train and test)",
     "group": "Split `group` — all segments of a group in one split (no group in two splits)",
     "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
     "logo": "Split `logo` — leave one group out, every group tested once",

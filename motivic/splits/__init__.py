@@ -22,6 +22,18 @@ assigns every segment to ``train``, ``val``, ``test`` or ``excluded``.
 ``logo``
     Leave one group out: one fold per group, the usual protocol with few
     recordings (e.g. the flamenco corpora).
+``random_clips``, ``random_contents`` (clip corpora only)
+    Holdouts as ``random`` over single clips (a published clip-level
+    protocol: copies and nested cuts may straddle) or over distinct contents
+    (copies together, nested cuts may straddle). The workflow refuses both
+    unless ``split.allow_clip_random`` asks for them
+    (:func:`motivic.corpus.clips.check_clip_splits`).
+
+**Passages.** A clip corpus's segments carry a ``passage`` column
+(:mod:`motivic.corpus.passages`: clips sharing a stretch of audio). Every other
+strategy keeps a passage on one side: in ``random`` the passage is the unit
+shuffled, and the grouped strategies join the groups a passage spans
+(:func:`merge_units`).
 
 In ``group_kfold`` and ``logo`` the training groups of a fold are split again,
 *by group*, into train and validation (:func:`inner_validation`), so no group
@@ -52,8 +64,10 @@ from motivic.splits.folds import (
 from motivic.splits.units import (
     EXCLUDED,
     HOLDOUT_STRATEGIES,
+    PASSAGE_COLUMN,
     SPLIT_NAMES,
     STRATEGIES,
+    merge_units,
     overlap_clusters,
 )
 
@@ -61,6 +75,7 @@ __all__ = [
     "EXCLUDED",
     "HOLDOUT_STRATEGIES",
     "SPLIT_NAMES",
+    "PASSAGE_COLUMN",
     "STRATEGIES",
     "FoldPlan",
     "assign_splits",
@@ -68,6 +83,7 @@ __all__ = [
     "inner_validation",
     "load_split",
     "make_folds",
+    "merge_units",
     "overlap_clusters",
     "read_fold_count",
     "strategy_params",

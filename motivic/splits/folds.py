@@ -14,6 +14,7 @@ from motivic.splits.units import (
     _FOLD_PREFIX,
     EXCLUDED,
     HOLDOUT_STRATEGIES,
+    PASSAGE_COLUMN,
     STRATEGIES,
     _check_fractions,
     _check_nested,
@@ -21,6 +22,7 @@ from motivic.splits.units import (
     _random_splits,
     _require_columns,
     _sat_out,
+    merge_units,
     overlap_clusters,
     time_key,
 )
@@ -155,6 +157,8 @@ def fold_count(split_cfg: Mapping, strategy: str) -> int | None:
 #: ``split`` keys each strategy reads (so editing another strategy's keys reruns nothing).
 _STRATEGY_KEYS = {
     "random": ("fractions", "repeats", "seed", "small_labels"),
+    "random_clips": ("fractions", "repeats", "seed", "small_labels"),
+    "random_contents": ("fractions", "repeats", "seed", "small_labels"),
     "group": ("fractions", "group_column", "repeats", "seed", "small_labels"),
     "group_kfold": ("folds", "fractions", "group_column", "seed", "small_labels"),
     "logo": ("fractions", "group_column", "seed", "small_labels"),
@@ -278,7 +282,11 @@ def make_folds(
     segments : pd.DataFrame
         Segments table (``label``; ``recording`` or ``source``; ``start_s``,
         ``end_s``; ``group_column`` for the grouped strategies).
-    strategy : {"random", "group", "group_kfold", "logo"}
+    strategy : {"random", "group", "group_kfold", "logo", "random_clips", "random_contents"}
+        In a clip corpus (a ``passage`` column) every strategy but the clip-level
+        ``random_clips`` and ``random_contents`` keeps each passage whole: ``random``
+        shuffles passages, the grouped strategies join groups a passage spans
+        (:func:`~motivic.splits.units.merge_units`).
     fractions : 3 floats summing to 1
         Holdout shares; in ``group_kfold``/``logo`` only the train : val ratio
         of the training groups is used.
@@ -315,12 +323,24 @@ def make_folds(
     segs = segments.reset_index(drop=True)
     labels = segs["label"].astype(str)
     sources = time_key(segs)
-    if strategy == "random":
+    passages = segs[PASSAGE_COLUMN] if PASSAGE_COLUMN in segs.columns else None
+    if (
+        strategy == "random_clips"
+    ):  # every clip (segment) its own unit: copies and cuts may straddle
+        units, what = pd.Series(np.arange(len(segs)).astype(str), dtype=object), "clip"
+    elif strategy == "random_contents":  # copies of one content together; nested cuts may straddle
+        _require_columns(segs, ["content"], "segments table")
+        units, what = segs["content"].astype(str), "distinct content"
+    elif strategy == "random":
         units, what = overlap_clusters(segs).reset_index(drop=True), "segment cluster"
+        if passages is not None:
+            units, what = merge_units(units, passages), "passage"
     else:
         _require_columns(segs, [group_column], "segments table")
         units, what = segs[group_column].astype(str), f"{group_column} group"
         _check_nested(units, sources, group_column)
+        if passages is not None:
+            units = merge_units(units, passages)
     # holdouts put a unit of every label in each part; K-fold and logo need one group to test and
     # one to train on (validation takes a group of the label only where a third one is left)
     need = int((fr > 0).sum()) if strategy in HOLDOUT_STRATEGIES else 2
@@ -339,7 +359,7 @@ def make_folds(
         method = "holdout"
         for k in range(repeats):
             rng = np.random.default_rng(seed + k)
-            if strategy == "random":
+            if strategy != "group":
                 values = _random_splits(lab, unit, fr, rng)
             else:
                 values = _group_splits(lab, unit, fr, rng, group_column)
@@ -371,7 +391,7 @@ def make_folds(
         "split %s (%s, grouped by %s): %d fold(s)%s",
         strategy,
         method,
-        "overlap cluster" if strategy == "random" else group_column,
+        what if strategy != "group" and strategy in HOLDOUT_STRATEGIES else group_column,
         len(columns),
         f"; labels sitting out: {sorted(sat_out)}" if sat_out else "",
     )

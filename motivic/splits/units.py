@@ -16,8 +16,10 @@ SPLIT_NAMES = ("train", "val", "test")
 EXCLUDED = (
     "excluded"  # split value of segments whose label cannot be split (small_labels="exclude")
 )
-STRATEGIES = ("random", "group", "group_kfold", "logo")
-HOLDOUT_STRATEGIES = ("random", "group")
+STRATEGIES = ("random", "group", "group_kfold", "logo", "random_clips", "random_contents")
+HOLDOUT_STRATEGIES = ("random", "group", "random_clips", "random_contents")
+#: Column of clip corpora holding each clip's passage (:mod:`motivic.corpus.passages`).
+PASSAGE_COLUMN = "passage"
 _FOLD_PREFIX = "fold_"
 _EPS_S = 1e-9
 
@@ -87,6 +89,59 @@ def overlap_clusters(segments: pd.DataFrame) -> pd.Series:
                 reach = max(reach, ends[p])
             out[p] = f"{key}#{k}"
     return pd.Series(out, index=segments.index, dtype=object)
+
+
+def merge_units(units: pd.Series, links: pd.Series) -> pd.Series:
+    """Units joined wherever one ``links`` value (a passage) spans several of them.
+
+    Clip corpora hold nested and overlapping cuts of one passage, and copies of
+    one clip (:mod:`motivic.corpus.passages`); a passage is filed under one
+    recording as a rule, but a cut filed under another one would otherwise let
+    the passage straddle a grouped split. Units connected through a shared link
+    value (transitively) become one unit, named by their sorted values joined
+    with ``+``; units no link joins keep their value.
+
+    Parameters
+    ----------
+    units : pd.Series
+        Unit of each segment (group value or overlap cluster).
+    links : pd.Series
+        Passage of each segment, aligned with ``units``; ``""`` links nothing.
+
+    Returns
+    -------
+    merged : pd.Series [dtype=object]
+        Indexed like ``units``.
+
+    Examples
+    --------
+    >>> merge_units(pd.Series(["a", "b", "c", "d"]), pd.Series(["p", "p", "q", ""])).tolist()
+    ['a+b', 'a+b', 'c', 'd']
+    """
+    units = units.astype(str)
+    links = links.astype(str).reindex(units.index)
+    parent = {u: u for u in units.unique()}
+
+    def root(u: str) -> str:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for link, members in units[links != ""].groupby(links[links != ""].to_numpy()):
+        first, *rest = members.unique()
+        for other in rest:
+            a, b = root(first), root(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    names: dict[str, list[str]] = {}
+    for u in parent:
+        names.setdefault(root(u), []).append(u)
+    label = {r: "+".join(sorted(members)) for r, members in names.items()}
+    n_joined = sum(len(m) > 1 for m in names.values())
+    if n_joined:
+        logger.info("%d unit(s) joined because a passage spans them", n_joined)
+    return units.map(lambda u: label[root(u)]).astype(object)
 
 
 def _check_nested(keys: pd.Series, sources: pd.Series, group_column: str) -> None:

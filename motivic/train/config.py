@@ -64,6 +64,10 @@ class TrainConfig:
         setting; see :mod:`motivic.train.accel`).
     deterministic : bool
         Deterministic algorithms during training (see the module notes).
+    class_weighting : {"auto", "none", "balanced"}
+        Class weighting of a run, resolved per split strategy by
+        :func:`motivic.baselines.svm.resolve_class_weighting`; the SVM baselines
+        and sanity rows read it (the networks' side is issue 19, point 3).
     """
 
     epochs: int = 40
@@ -83,6 +87,7 @@ class TrainConfig:
     amp: str = "off"
     deterministic: bool = True
     channels_last: bool = False
+    class_weighting: str = "auto"
 
     def __post_init__(self) -> None:
         checks = [
@@ -108,6 +113,11 @@ class TrainConfig:
                 f"one of {', '.join(SELECT_METRICS)}",
             ),
             ("amp", self.amp in AMP_MODES, f"one of {', '.join(AMP_MODES)}"),
+            (
+                "class_weighting",
+                self.class_weighting in ("auto", "none", "balanced"),
+                "one of auto, none, balanced",
+            ),
         ]
         for name, ok, constraint in checks:
             if not ok:

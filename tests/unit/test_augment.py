@@ -338,11 +338,10 @@ def test_time_mask_bound_rejects_bad_fraction(p):
 # per-class plans
 # ---------------------------------------------------------------------------
 
-#: Class sizes standing in for the paper's corpus. The paper's per-class motif counts were
-#: not found in any source available here; these total its 10,640 motifs, have fandango as
-#: the one minority class, and reproduce what issue 10 reports for the old rule on the
-#: paper's counts (debla x3, fandango x4, the others x1.5).
-PAPER_SIZES = {"fandango": 800, "debla": 1300, "martinete": 4270, "seguiriya": 4270}
+#: The paper's motif counts per class (Arronte Alvarez & Gómez 2021, §V): fandango is the one
+#: minority class.
+PAPER_SIZES = {"debla": 1573, "fandango": 129, "martinete": 5027, "saeta": 3915}
+_HALF = {c: round(0.5 * n) for c, n in PAPER_SIZES.items()}
 
 
 def _paper_labels():
@@ -359,21 +358,24 @@ def test_paper_preset_counts_on_paper_class_sizes():
     labels = _paper_labels()
     plan = augmentation_plan(labels, policy="both", rng=np.random.default_rng(0), plan="paper")
     per_class = Counter(labels[p] for p, _ in plan)
-    assert dict(per_class) == {"fandango": 6400, "debla": 1300, "martinete": 4270,
-                               "seguiriya": 4270}
+    # fandango: 8 copies of every sample; the others: 2 copies of half their samples
+    assert dict(per_class) == {
+        "fandango": 8 * 129,
+        "debla": 2 * _HALF["debla"],
+        "martinete": 2 * _HALF["martinete"],
+        "saeta": 2 * _HALF["saeta"],
+    }
     assert dict(per_class) == _paper_reference(PAPER_SIZES)
-    totals = {c: PAPER_SIZES[c] + per_class[c] for c in PAPER_SIZES}
-    assert totals == {"fandango": 7200, "debla": 2600, "martinete": 8540, "seguiriya": 8540}
     by_sample: dict[int, Counter] = {}
     for p, kind in plan:
         by_sample.setdefault(p, Counter())[kind] += 1
-    fandango = range(800)
+    fandango = [p for p, c in enumerate(labels) if c == "fandango"]
     assert all(by_sample[p] == Counter(time=4, frequency=4) for p in fandango)
     others = [p for p in by_sample if labels[p] != "fandango"]
     assert all(by_sample[p] == Counter(time=1, frequency=1) for p in others)
-    for c in ("debla", "martinete", "seguiriya"):
+    for c in ("debla", "martinete", "saeta"):
         chosen = sum(1 for p in others if labels[p] == c)
-        assert chosen == round(0.5 * PAPER_SIZES[c])  # 50 % of the samples, each once
+        assert chosen == _HALF[c]  # 50 % of the samples, each once
 
 
 def test_proportional_preset_is_the_old_rule_on_the_same_sizes():
@@ -383,7 +385,11 @@ def test_proportional_preset_is_the_old_rule_on_the_same_sizes():
     )
     per_class = Counter(labels[p] for p, _ in plan)
     factor = {c: (PAPER_SIZES[c] + per_class[c]) / PAPER_SIZES[c] for c in PAPER_SIZES}
-    assert factor == {"fandango": 4.0, "debla": 3.0, "martinete": 1.5, "seguiriya": 1.5}
+    # fandango: 3 copies (x4); debla, under a third of martinete: 2 copies (x3); the two large
+    # classes: one copy for half their samples (x1.5)
+    assert factor["fandango"] == 4.0 and factor["debla"] == 3.0
+    assert factor["martinete"] == pytest.approx(1.5, abs=1e-3)
+    assert factor["saeta"] == pytest.approx(1.5, abs=1e-3)
 
 
 @pytest.mark.parametrize("policy", ["time", "frequency"])

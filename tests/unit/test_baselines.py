@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 
 from motivic.baselines.svm import (
+    LINEAR_MAX_ITER,
+    SVC_MAX_ITER,
     convnet_features,
     fit_svm,
     mfcc_stats,
     mfcc_stats_from_mel,
+    resolve_class_weighting,
     stats_from_mfcc,
     svm_probabilities,
 )
@@ -212,3 +215,104 @@ def test_convnet_features_ignore_the_padding_and_random_weights_are_seeded():
     np.testing.assert_allclose(zero, silence, atol=1e-6)
     with pytest.raises(MotivicError, match="not a compact_convnet"):
         random_convnet(3, n_mels=16, seed=0, model="crnn")
+
+
+# ---------------------------------------------------------------------------
+# bounded cost and class weighting (issue 18 point 2, issue 19 point 3)
+# ---------------------------------------------------------------------------
+
+
+def _noise(n, d=20, n_classes=3, seed=0):
+    """Features that carry no information about the (random) labels: the solvers' worst case."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.integers(0, n_classes, n)
+
+
+def _fitted_svm(pipeline):
+    """The SVM that the calibrated pipeline's ``predict_proba`` uses (fitted on all the data)."""
+    (calibrated,) = pipeline.named_steps["svm"].calibrated_classifiers_
+    return calibrated.estimator
+
+
+@pytest.mark.parametrize(
+    ("point", "bound"),
+    [
+        ({"kernel": "linear", "C": 100.0, "max_iter": 2}, 2),
+        ({"kernel": "rbf", "C": 100.0, "gamma": 10.0, "max_iter": 30}, 30),
+    ],
+)
+def test_fit_svm_stops_at_its_iteration_bound_and_logs_it(caplog, point, bound):
+    X, y = _noise(300)
+    grid = {k: [v] for k, v in point.items()}
+    with caplog.at_level("WARNING", logger="motivic.baselines"):
+        model, best = fit_svm(X[:200], y[:200], X[200:], y[200:], grid=grid, seed=0)
+    assert best == point
+    assert np.max(_fitted_svm(model).n_iter_) <= bound
+    assert any("iteration bound" in r.getMessage() for r in caplog.records)
+    probs = svm_probabilities(model, X[200:], n_classes=3)
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+
+
+def test_fit_svm_bounds_every_point_by_default():
+    X, y = _noise(120)
+    grid = [{"kernel": ["linear"], "C": [10.0]}, {"kernel": ["rbf"], "C": [100.0]}]
+    for point in ({"kernel": "linear", "C": 10.0}, {"kernel": "rbf", "C": 100.0}):
+        model, _ = fit_svm(X, y, X, y, grid={k: [v] for k, v in point.items()})
+        svm = _fitted_svm(model)
+        expected = LINEAR_MAX_ITER if point["kernel"] == "linear" else SVC_MAX_ITER
+        assert svm.max_iter == expected
+        assert np.max(svm.n_iter_) <= expected
+    fit_svm(X, y, X, y, grid=grid)  # the mixed grid runs too
+    with pytest.raises(MotivicError, match="max_iter"):
+        fit_svm(X, y, X, y, grid={"kernel": ["rbf"], "max_iter": [-1]})
+
+
+def _imbalanced(n, seed):
+    """Two overlapping Gaussian classes, 9 : 1."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    X = rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, 1.2, 0.0)
+    return X, y
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_balanced_weighting_raises_minority_recall(kernel):
+    X_train, y_train = _imbalanced(400, 0)
+    X_val, y_val = _imbalanced(200, 1)
+    X_test, y_test = _imbalanced(1000, 2)
+    grid = {"kernel": [kernel], "C": [1.0]}
+    recall = {}
+    for weighting in ("none", "balanced"):
+        model, _ = fit_svm(
+            X_train, y_train, X_val, y_val, grid=grid, seed=0, class_weighting=weighting
+        )
+        probs = svm_probabilities(model, X_test, n_classes=2)
+        np.testing.assert_allclose(probs.sum(1), 1.0)
+        recall[weighting] = np.mean(probs[y_test == 1].argmax(1) == 1)
+    assert recall["balanced"] > recall["none"] + 0.2
+    with pytest.raises(MotivicError, match="class_weighting"):
+        fit_svm(X_train, y_train, X_val, y_val, grid=grid, class_weighting="inverse")
+
+
+@pytest.mark.parametrize(
+    ("setting", "strategy", "expected"),
+    [
+        (None, "random", "none"),
+        ("auto", "random", "none"),
+        ("auto", "group", "balanced"),
+        ("auto", "group_kfold", "balanced"),
+        (None, "logo", "balanced"),
+        ("balanced", "random", "balanced"),
+        ("none", "logo", "none"),
+    ],
+)
+def test_resolve_class_weighting(setting, strategy, expected):
+    training = {} if setting is None else {"class_weighting": setting}
+    assert resolve_class_weighting(training, strategy) == expected
+
+
+def test_resolve_class_weighting_rejects_unknown_values():
+    with pytest.raises(MotivicError, match="class_weighting"):
+        resolve_class_weighting({"class_weighting": "inverse"}, "random")
+    with pytest.raises(MotivicError, match="strategy"):
+        resolve_class_weighting({}, "kfold")

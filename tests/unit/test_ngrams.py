@@ -125,14 +125,6 @@ def test_count_matrix_orders_by_length_and_drops_unseen_features():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("strategy", "weighting"),
-    [("random", "none"), ("group", "balanced"), ("group_kfold", "balanced"), ("logo", "balanced")],
-)
-def test_default_class_weighting(strategy, weighting):
-    assert ngrams.default_class_weighting(strategy) == weighting
-
-
 def test_fit_logistic_with_one_class_predicts_nothing_and_checks_its_arguments():
     X, y = np.ones((4, 2)), np.zeros(4, dtype=int)
     assert ngrams.fit_logistic(X, y, X, y) == (None, None)

@@ -215,6 +215,11 @@ def test_mfcc_svm_run_separates_the_classes(tiny):
     assert metrics["accuracy"] == 1.0 and metrics["model"] == "mfcc_svm"
     assert metrics["n_features"] == 48 and metrics["svm_params"]["kernel"] == "linear"
     assert matrix.trace() == len(predictions) == 6
+    assert metrics["class_weighting"] == "none"
+    balanced, _, _ = baseline_runs.mfcc_svm_run(
+        store, split, n_mfcc=8, grid=grid, seed=0, class_weighting="balanced"
+    )
+    assert balanced["class_weighting"] == "balanced" and balanced["accuracy"] == 1.0
 
 
 def test_convnet_svm_run_uses_the_layers_of_a_trained_convnet(tiny, trained_convnet, tmp_path):

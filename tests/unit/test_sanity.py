@@ -66,3 +66,17 @@ def test_segment_durations_reject_non_positive_lengths():
     index = pd.DataFrame({"segment_id": ["x", "y"], "start_s": [0.0, 1.0], "end_s": [0.5, 1.0]})
     with pytest.raises(MotivicError, match="'y'"):
         sanity.segment_durations(index)
+
+
+def test_sanity_rows_take_the_class_weighting(tmp_path):
+    store, split = _store(tmp_path / "w.h5", durations=(1.0, 1.0), n_per_class=40)
+    grid = [{"kernel": ["linear"], "C": [1.0]}]
+    for weighting in ("none", "balanced"):
+        metrics, _, _ = sanity.duration_only_run(store, split, class_weighting=weighting)
+        assert metrics["class_weighting"] == weighting
+        metrics, _, _ = sanity.shuffled_labels_run(
+            store, split, shuffle_seed=0, n_mfcc=8, grid=grid, class_weighting=weighting
+        )
+        assert metrics["class_weighting"] == weighting
+    with pytest.raises(MotivicError, match="class_weighting"):
+        sanity.duration_only_run(store, split, class_weighting="inverse")

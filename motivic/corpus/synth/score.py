@@ -166,7 +166,6 @@ class _Note:
     start_s: float = 0.0
 
 
-
 # --------------------------------------------------------------------------- API
 
 
@@ -326,7 +325,13 @@ def _plan_recording(rng, motifs, voice, *, duration_s, occurrences, hard=None):
             if slot < len(occs):
                 k = occs[slot]
                 cents = _add_motif(
-                    notes, rng, occ_motifs[k], occ=k, phrase=p, tempo=tempos[k], cents=cents,
+                    notes,
+                    rng,
+                    occ_motifs[k],
+                    occ=k,
+                    phrase=p,
+                    tempo=tempos[k],
+                    cents=cents,
                     hard=hard,
                 )
     _assign_vowels(notes, rng)
@@ -461,4 +466,3 @@ def _reflect(x: float, lo: float, hi: float) -> float:
 def _check_int(name: str, value, minimum: int) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
         raise MotivicError(f"{name}={value!r} must be an int >= {minimum}")
-

@@ -145,7 +145,11 @@ def synth_recording(
         snr_db = float(rng_noise.uniform(20.0, 40.0))
     center_hz = voice.center_hz * 2.0 ** (rng.uniform(-200.0, 200.0) / 1200.0)
     notes, occ_motifs, lead_s, breaths_s = _plan_recording(
-        rng, motifs, voice, duration_s=duration_s, occurrences=occurrences_per_motif,
+        rng,
+        motifs,
+        voice,
+        duration_s=duration_s,
+        occurrences=occurrences_per_motif,
         hard=(hard, rng_jitter),
     )
     phrases = _place_notes(notes, lead_s=lead_s, breaths_s=breaths_s, grid_s=_F0_HOP_LENGTH / sr)

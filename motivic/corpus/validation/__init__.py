@@ -22,9 +22,12 @@ native rate) hashes to the same SHA-1 hold the same content, whatever their file
 names, formats (WAV vs FLAC of the same PCM) or labels. ``duplicates`` decides:
 ``keep-first`` keeps the first row of each group in sheet order and excludes the
 others, ``drop`` excludes every copy (use it when copies carry conflicting
-labels and you trust neither), ``error`` stops the run. With ``keep-first`` and
+labels and you trust neither), ``error`` stops the run, ``keep`` keeps every copy
+(flagged ``duplicate_kept``; only to reproduce a protocol that kept them, e.g. the
+clip-level evaluation of config/authors-protocol.yaml). With ``keep-first`` and
 ``drop`` at most one copy of any content reaches the later stages, so no content
-can fall into two splits. Content resampled, re-encoded lossily or re-gained is
+can fall into two splits; in clips mode copies also share a passage, which every
+split but the clip-level ones keeps whole. Content resampled, re-encoded lossily or re-gained is
 not recognised as a duplicate.
 
 Recordings that pass validation but yield no motif (no voiced frames, nothing

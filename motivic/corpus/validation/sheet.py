@@ -25,7 +25,7 @@ from motivic.corpus.validation.files import (
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_POLICIES = ("drop", "keep-first", "error")
+DUPLICATE_POLICIES = ("drop", "keep-first", "error", "keep")
 OUTSIDE_ROOT_POLICIES = ("error", "warning", "allow")
 REPORT_COLUMNS = [
     "path",
@@ -81,9 +81,7 @@ def _outside_root_finding(row, audio_root: Path, policy: str, found: _Findings) 
     where = outside_root(str(row.path), audio_root)
     if where is None:
         return False
-    text = (
-        f"the path resolves to {where}, outside corpus.audio_root ({Path(audio_root).resolve()})"
-    )
+    text = f"the path resolves to {where}, outside corpus.audio_root ({Path(audio_root).resolve()})"
     if policy == "error":
         found.add(
             "error",
@@ -150,8 +148,10 @@ def validate_corpus(
         ``path``, ``label``, ...).
     audio_root : path-like
         Directory the ``path`` column is relative to.
-    duplicates : {"keep-first", "drop", "error"}
-        What to do with rows holding identical decoded audio (see module docstring).
+    duplicates : {"keep-first", "drop", "error", "keep"}
+        What to do with rows holding identical decoded audio (see module docstring);
+        ``"keep"`` keeps every copy (flagged ``duplicate_kept``), to reproduce a
+        protocol that did.
         ``"error"`` marks every copy as an error; :func:`require_usable` then stops the run.
     outside_root : {"error", "warning", "allow"}
         A path that leads out of ``audio_root`` (``..``, an absolute path elsewhere, a
@@ -248,7 +248,17 @@ def _apply_duplicates(report: pd.DataFrame, duplicates: str) -> pd.DataFrame:
             others = [j for j in idx if j != i]
             report.at[i, "duplicate_of"] = ";".join(report.loc[others, "recording"])
             where = ", ".join(f"{report.at[j, 'path']} ({report.at[j, 'label']})" for j in others)
-            if duplicates == "keep-first" and i == idx[0]:
+            if duplicates == "keep":
+                _mark(
+                    report,
+                    i,
+                    "warning",
+                    "duplicate_kept",
+                    f"identical audio also at {where}{conflict}; every copy is kept "
+                    "(corpus.duplicates=keep: only splits grouping by content or passage keep the "
+                    "copies on one side)",
+                )
+            elif duplicates == "keep-first" and i == idx[0]:
                 _mark(
                     report,
                     i,
