@@ -5,12 +5,17 @@
 # random weights (convnet_svm_random). One job per baseline (a key of baselines:), dataset, split,
 # fold and seed; never augmented. Then the sanity rows of Table I (motivic/baselines/sanity.py): a
 # duration-only classifier and the MFCC + SVM baseline trained on shuffled labels, on the same
-# folds and seeds as every model.
+# folds and seeds as every model. Last, the symbolic motif baseline (motif_ngrams,
+# motivic/baselines/ngrams.py): interval-class n-grams of each segment's contour tokens (clips
+# mode: of each clip's own tokens) + logistic regression.
 from motivic.baselines.svm import resolve_class_weighting
 
-# Names of this file only: the run directory of a baseline and of a sanity row.
+# Names of this file only: the run directory of a baseline and of a sanity row, and the configured
+# SVM baselines (every baseline but the symbolic one, which has its own rule below).
 baseline_run_dir = "results/models/{baseline}/{dataset}/{split}/{fold}/{seed}/none"
 sanity_run_dir = "results/models/{sanity}/{dataset}/{split}/{fold}/{seed}/none"
+ngrams_run_dir = "results/models/motif_ngrams/{dataset}/{split}/{fold}/{seed}/none"
+svm_baselines = [name for name in config["baselines"] if name != "motif_ngrams"]
 
 
 rule baseline_svm:
@@ -39,7 +44,7 @@ rule baseline_svm:
     benchmark:
         "results/benchmarks/baseline_svm/{baseline}-{dataset}-{split}-{fold}-{seed}.tsv"
     wildcard_constraints:
-        baseline="|".join(map(re.escape, config["baselines"])) or "NONE",
+        baseline="|".join(map(re.escape, svm_baselines)) or "NONE",
     params:
         cfg=lambda wc: cfg_slice("baselines", wc.baseline),
         training=get_baseline_training,
@@ -86,3 +91,42 @@ rule sanity_run:
         "../envs/torch.yaml"
     script:
         "../workflow_scripts/sanity_run.py"
+
+
+rule motif_ngrams_baseline:
+    input:
+        unpack(get_motif_ngrams_tokens),
+        segments="results/segments/{dataset}.tsv",
+        split=FOLD_SPLIT,
+    output:
+        metrics=f"{ngrams_run_dir}/metrics.json",
+        predictions=f"{ngrams_run_dir}/predictions.tsv",
+        weights=f"{ngrams_run_dir}/weights.tsv",
+        recordings=f"{ngrams_run_dir}/recordings.tsv",
+        confusion=report(
+            f"{ngrams_run_dir}/confusion.png",
+            caption="../report/confusion.rst",
+            category="Confusion matrices",
+            subcategory="motif_ngrams",
+            labels={
+                "model": "motif_ngrams",
+                "dataset": "{dataset}",
+                "split": "{split}",
+                "fold": "{fold}",
+                "seed": "{seed}",
+            },
+        ),
+    log:
+        "results/logs/motif_ngrams_baseline/{dataset}-{split}-{fold}-{seed}.log",
+    params:
+        cfg=cfg_slice("baselines", "motif_ngrams") if "motif_ngrams" in config["baselines"] else {},
+        clips=CORPUS.clips,
+        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
+        code=code_digest("motif_ngrams.py"),
+    threads: 1
+    resources:
+        mem_mb=attempt_scaled(1000),
+    conda:
+        "../envs/torch.yaml"
+    script:
+        "../workflow_scripts/motif_ngrams.py"

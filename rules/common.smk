@@ -235,6 +235,16 @@ def get_baseline_checkpoint(wildcards):
     return path or []
 
 
+def get_motif_ngrams_tokens(wildcards):
+    """Inputs of the symbolic baseline: each clip's tokens (clips mode; none for the published
+    patterns, which the segments table holds), else the contour of every valid recording."""
+    if CORPUS.clips:
+        ngrams = config["baselines"].get("motif_ngrams") or {}
+        published = ngrams.get("clip_tokens", "contour") == "published"
+        return {} if published else {"clip_tokens": "results/eval/clip_patterns.tsv"}
+    return {"contours": valid("results/contour/{recording}.tsv")(wildcards)}
+
+
 def get_baseline_training(wildcards):
     """Param: the training keys a convnet baseline's forward passes read; none for MFCCs."""
     if wildcards.baseline == "mfcc_svm":

@@ -34,6 +34,7 @@ __all__ = [
     "load_run_data",
     "load_trained",
     "score_run",
+    "split_rows",
     "train_run",
 ]
 
@@ -103,21 +104,46 @@ def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     """
 
     store = MelStore(store_path)
-    split = load_split(split_path)
-    assigned = store.index["segment_id"].map(split)
-    if assigned.isna().any():
-        missing = store.index["segment_id"][assigned.isna()].iloc[0]
-        raise MotivicError(f"{split_path}: segment {missing!r} of store {store_path} has no split")
-    rows = {name: np.flatnonzero(assigned.to_numpy() == name) for name in ("train", "val", "test")}
-    empty = [name for name, r in rows.items() if r.size == 0]
-    if empty:
-        raise MotivicError(f"{split_path}: split(s) {empty} are empty for store {store_path}")
+    rows = split_rows(store.index["segment_id"], split_path, source=f"store {store_path}")
     used = np.sort(np.concatenate(list(rows.values())))
-    if used.size < len(assigned):
-        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - used.size)
     params = {k: v for k, v in store.attrs.items() if k not in _STORE_ONLY_ATTRS}
     labels = datasets.label_index(store.index["label"].to_numpy()[used])
     return RunData(store, rows, labels, params)
+
+
+def split_rows(
+    segment_ids: pd.Series, split_path: str | Path, *, source: str
+) -> dict[str, np.ndarray]:
+    """Positions of the ``train``, ``val`` and ``test`` segments of ``segment_ids`` in a split file.
+
+    Segments whose split is none of the three (e.g. ``excluded``) are left out.
+
+    Parameters
+    ----------
+    segment_ids : pd.Series
+        Segment ids in row order (a store's index, a segments table).
+    split_path : path
+        The split file (:func:`motivic.splits.load_split`).
+    source : str
+        What the ids come from, named in error messages.
+
+    Raises
+    ------
+    MotivicError
+        If a segment is missing from the split file, or a split is empty.
+    """
+    assigned = segment_ids.map(load_split(split_path))
+    if assigned.isna().any():
+        missing = segment_ids[assigned.isna()].iloc[0]
+        raise MotivicError(f"{split_path}: segment {missing!r} of {source} has no split")
+    rows = {name: np.flatnonzero(assigned.to_numpy() == name) for name in ("train", "val", "test")}
+    empty = [name for name, r in rows.items() if r.size == 0]
+    if empty:
+        raise MotivicError(f"{split_path}: split(s) {empty} are empty for {source}")
+    n_used = sum(r.size for r in rows.values())
+    if n_used < len(assigned):
+        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - n_used)
+    return rows
 
 
 def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
