@@ -80,7 +80,7 @@ rule sanity_run:
     wildcard_constraints:
         sanity="duration_only|shuffled_labels",
     params:
-        seed=lambda wc: sanity_cfg.get("seed", 13) + int(wc.seed),
+        seed=lambda wc: sanity_cfg["seed"] + int(wc.seed),
         mfcc=lambda wc: sanity_mfcc if wc.sanity == "shuffled_labels" else {},
         class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("sanity_run.py"),

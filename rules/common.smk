@@ -13,6 +13,7 @@ sys.path.insert(0, workflow.basedir)
 from motivic import pitch as _pitch
 from motivic import splits as _splits
 from motivic.core.config import cfg_slice as _cfg_slice
+from motivic.core.config import runtime_resources as _runtime_resources
 from motivic.core.config import evaluation_params as _evaluation_params
 from motivic.core.config import training_params as _training_params
 from motivic.core.config import validate_config
@@ -75,11 +76,7 @@ def attempt_scaled(base):
 # Run-time settings of the torch rules (rules/train.smk, rules/baselines.smk), passed as resources
 # (changing them reruns nothing): loader_workers = training.num_workers, torch_device =
 # training.device, channels_last = training.channels_last (0/1).
-RUNTIME_TRAINING = {
-    "loader_workers": int(config["training"].get("num_workers", 0)),
-    "torch_device": str(config["training"].get("device", "auto")),
-    "channels_last": int(bool(config["training"].get("channels_last", False))),
-}
+RUNTIME_TRAINING = _runtime_resources(config["training"])
 
 
 def get_final_output():

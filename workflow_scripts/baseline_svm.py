@@ -8,25 +8,26 @@ elsewhere, or with seeded random weights.
 from _common import setup_logging, training_settings, write_scored_run
 
 from motivic.baselines import runs
+from motivic.core.config import schema_defaults
 
 log = setup_logging(snakemake)
 w = snakemake.wildcards
-cfg = dict(snakemake.params.cfg)
+cfg = {**schema_defaults("baselines", w.baseline), **snakemake.params.cfg}
 svm = {
-    "grid": cfg.get("grid"),
-    "seed": cfg.get("seed", 0) + int(w.seed),
+    "grid": cfg["grid"],
+    "seed": cfg["seed"] + int(w.seed),
     "class_weighting": snakemake.params.class_weighting,
 }
 inputs = snakemake.input
 if w.baseline == "mfcc_svm":
     metrics, predictions, matrix = runs.mfcc_svm_run(
-        inputs.store, inputs.split, n_mfcc=cfg.get("n_mfcc", 20), **svm
+        inputs.store, inputs.split, n_mfcc=cfg["n_mfcc"], **svm
     )
 elif w.baseline == "convnet_svm_random":
     metrics, predictions, matrix = runs.convnet_svm_run(
         inputs.store, inputs.split, None, training=training_settings(snakemake), source="random",
-        random_model=cfg.get("architecture", "compact_convnet"),
-        random_seed=cfg.get("weights_seed", 0) + int(w.seed), **svm
+        random_model=cfg["architecture"],
+        random_seed=cfg["weights_seed"] + int(w.seed), **svm
     )
 elif w.baseline == "convnet_svm_transfer":
     metrics, predictions, matrix = runs.convnet_svm_run(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from motivic import train
+from motivic.core.config import AugmentSettings
 from motivic.core.errors import MotivicError
 from motivic.core.metrics import classification_metrics, confusion, recording_vote
 from motivic.features import MelStore, channel_stats, silence_value
@@ -168,40 +169,38 @@ def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
     return 0.0
 
 
-def _training_items(data: RunData, augment_cfg: Mapping, seed: int, normalise=None):
+def _training_items(data: RunData, augment_cfg: Mapping, normalise=None):
     """Training rows plus the masked copies of the run's plan (``augment.plan``, ``policy``)."""
 
     rows = data.rows["train"]
-    policy = augment_cfg.get("policy", "none")
-    if policy == "none":
+    settings = AugmentSettings.from_config(augment_cfg)  # defaults: the schema's
+    if settings.policy == "none":
         return rows, None
     names = np.asarray(data.label_names, dtype=object)[data.labels("train")]
     plans = _augment.resolve_plan(
-        augment_cfg.get("plan", "paper"),
+        settings.plan,
         names,
-        minority_copies=augment_cfg.get("minority_copies", 3),
-        fraction=augment_cfg.get("fraction", 0.5),
+        minority_copies=settings.minority_copies,
+        fraction=settings.fraction,
     )
-    plans = _augment.apply_policy(plans, policy)
-    plan = _augment.plan_copies(
-        names, plans, rng=np.random.default_rng(augment_cfg.get("seed", seed))
-    )
-    fill_value = _mask_fill(data, normalise, augment_cfg.get("fill", "pad"))
+    plans = _augment.apply_policy(plans, settings.policy)
+    plan = _augment.plan_copies(names, plans, rng=np.random.default_rng(settings.seed))
+    fill_value = _mask_fill(data, normalise, settings.fill)
 
     def make(p: str) -> _augment.SpecAugment:
         return _augment.SpecAugment(
             policy=p,
-            freq_mask_bands=augment_cfg.get("freq_mask_bands", 16),
-            time_mask_frames=augment_cfg.get("time_mask_frames", 20),
-            time_mask_max_fraction=augment_cfg.get("time_mask_max_fraction", 0.2),
+            freq_mask_bands=settings.freq_mask_bands,
+            time_mask_frames=settings.time_mask_frames,
+            time_mask_max_fraction=settings.time_mask_max_fraction,
             fill_value=fill_value,
         )
 
     indices, augments = datasets.plan_items(rows, plan, make)
     logger.info(
         "augmentation %s (plan %s): %d originals + %d masked copies",
-        policy,
-        augment_cfg.get("plan", "paper"),
+        settings.policy,
+        settings.plan,
         rows.size,
         len(plan),
     )
@@ -285,7 +284,7 @@ def train_run(
     model = models.build(model_name, len(data.label_to_index), **kwargs)
     cfg = fit_min_frames(cfg, model)
     normalise = data.normaliser()
-    train_rows, augments = _training_items(data, augment or {}, cfg.seed, normalise)
+    train_rows, augments = _training_items(data, augment or {}, normalise)
     train_loader = _loader(
         data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
     )
