@@ -10,10 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from motivic.core.config import schema_defaults
 from motivic.core.errors import MotivicError
 from motivic.train.accel import AMP_MODES
 
 logger = logging.getLogger(__name__)
+
+#: The schema's defaults of the ``training`` section: the one place they are written.
+_DEFAULTS = schema_defaults("training")
 
 #: Checkpoint-selection metrics and whether larger is better.
 SELECT_METRICS = {
@@ -85,25 +89,25 @@ class TrainConfig:
         Deterministic algorithms during training (see the module notes).
     """
 
-    epochs: int = 40
-    batch_size: int = 20
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    patience: int = 10
-    lr_schedule: str = "plateau"
-    lr_patience: int = 5
-    lr_factor: float = 0.5
-    min_lr: float = 1e-6
-    seed: int = 0
-    device: str = "auto"
-    crop_to_batch: bool = True
-    min_frames: int = 32
-    num_workers: int = 0
-    select_metric: str = "balanced_accuracy"
-    class_weighting: str = "none"
-    amp: str = "off"
-    deterministic: bool = True
-    channels_last: bool = False
+    epochs: int = _DEFAULTS["epochs"]
+    batch_size: int = _DEFAULTS["batch_size"]
+    learning_rate: float = _DEFAULTS["learning_rate"]
+    weight_decay: float = _DEFAULTS["weight_decay"]
+    patience: int = _DEFAULTS["patience"]
+    lr_schedule: str = _DEFAULTS["lr_schedule"]
+    lr_patience: int = _DEFAULTS["lr_patience"]
+    lr_factor: float = _DEFAULTS["lr_factor"]
+    min_lr: float = _DEFAULTS["min_lr"]
+    seed: int = _DEFAULTS["seed"]
+    device: str = _DEFAULTS["device"]
+    crop_to_batch: bool = _DEFAULTS["crop_to_batch"]
+    min_frames: int = _DEFAULTS["min_frames"]
+    num_workers: int = _DEFAULTS["num_workers"]
+    select_metric: str = _DEFAULTS["select_metric"]
+    class_weighting: str = "none"  # resolved before it gets here (schema: auto)
+    amp: str = _DEFAULTS["amp"]
+    deterministic: bool = _DEFAULTS["deterministic"]
+    channels_last: bool = _DEFAULTS["channels_last"]
 
     def __post_init__(self) -> None:
         checks = [
