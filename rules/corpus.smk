@@ -38,12 +38,14 @@ if CORPUS.clips:
                 category="Corpus",
             ),
             summary="results/validation/clip_findings.tsv",
+            kinds="results/validation/clip_kinds.tsv",
             segments="results/segments/motivic.tsv",
         log:
             "results/logs/index_clips/index_clips.log",
         params:
             cfg=cfg_slice("corpus"),
             audio=dict(CORPUS.clip_audio),
+            motif_kinds=config["segments"]["motif_kinds"],
             code=code_digest("index_clips.py"),
         threads: 2
         conda:

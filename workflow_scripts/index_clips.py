@@ -1,4 +1,5 @@
-"""Rule index_clips (clips mode): validate every clip as published; each good clip becomes a motivic segment."""
+"""Rule index_clips (clips mode): validate every clip as published; each good clip of the kinds
+segments.motif_kinds asks for becomes a motivic segment."""
 
 from _common import progress_bar, setup_logging
 
@@ -8,6 +9,7 @@ from motivic.corpus.clips import (
     clip_passages,
     clip_segments,
     finding_counts,
+    keep_clip_kinds,
     scan_clips,
     validate_clips,
 )
@@ -30,6 +32,16 @@ validation.write_report(report, snakemake.output.report)
 validation.write_report(finding_counts(report), snakemake.output.summary)
 validation.require_usable(report, duplicates=cfg["duplicates"], source=snakemake.log[0])
 segments = clip_segments(clips, report, report["passage"])
+segments, kind_counts = keep_clip_kinds(segments, snakemake.params.motif_kinds)
+validation.write_report(kind_counts, snakemake.output.kinds)
+per_kind = kind_counts.groupby("kind")["n_clips"].sum()
+log.info(
+    "motif kinds of the published patterns (clips): %s; segments.motif_kinds %s keeps %d, drops %d",
+    per_kind.to_dict(),
+    ",".join(snakemake.params.motif_kinds),
+    int(kind_counts.loc[kind_counts["kept"], "n_clips"].sum()),
+    int(kind_counts.loc[~kind_counts["kept"], "n_clips"].sum()),
+)
 log.info(
     "%d of %d clips go on: %d recordings, %d passages, labels %s",
     len(segments),

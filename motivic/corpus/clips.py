@@ -22,6 +22,11 @@ cuts, copies; :mod:`motivic.corpus.passages`), and every split keeps a passage
 on one side (:func:`motivic.splits.units.merge_units`), except the clip-level
 strategies of :data:`CLIP_LEVEL_STRATEGIES`, which the workflow refuses unless
 ``split.allow_clip_random`` asks for them (:func:`check_clip_splits`).
+
+Every clip carries the motif kind of its published pattern (:func:`clip_kind`,
+:mod:`motivic.mining.kinds`), and :func:`keep_clip_kinds` keeps the clips of the
+kinds ``segments.motif_kinds`` asks for, as ``select_segments`` does with the
+occurrences of mined motifs.
 """
 
 from __future__ import annotations
@@ -33,21 +38,26 @@ from pathlib import Path
 
 import pandas as pd
 
+from motivic.contour.clip_patterns import parse_contour_pattern
 from motivic.core.audio import load_audio
 from motivic.core.errors import MotivicError
 from motivic.corpus.passages import passage_clusters
 from motivic.corpus.recordings import recording_id
 from motivic.corpus.validation import REPORT_COLUMNS, STATUSES, validate_corpus
 from motivic.corpus.validation.files import _SEVERITY
+from motivic.mining.kinds import KINDS, motif_kind
 
 __all__ = [
     "AUDIO_SUFFIXES",
     "CLIP_LEVEL_STRATEGIES",
     "CONFLICT_COLUMNS",
+    "KIND_COUNT_COLUMNS",
     "check_clip_splits",
+    "clip_kind",
     "clip_passages",
     "clip_segments",
     "finding_counts",
+    "keep_clip_kinds",
     "scan_clips",
     "validate_clips",
 ]
@@ -59,6 +69,8 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 #: (and, for ``random_clips``, copies) may straddle train and test. Refused in clips mode unless
 #: ``split.allow_clip_random`` asks for them (to reproduce a published protocol).
 CLIP_LEVEL_STRATEGIES = ("random_clips", "random_contents")
+#: Columns of :func:`keep_clip_kinds`' count table.
+KIND_COUNT_COLUMNS = ["kind", "label", "kept", "n_clips", "n_recordings"]
 #: Columns whose values the copies of one content must agree on (:func:`validate_clips`).
 CONFLICT_COLUMNS = ("label", "recording", "singer")
 _CLIP_NAME = re.compile(
@@ -446,7 +458,7 @@ def clip_segments(
         Columns of :data:`motivic.segments.selection.SEGMENT_COLUMNS` plus ``source`` (the
         clip id, key of its audio file), ``content`` (the decoded-audio hash) and
         ``passage`` (the clips sharing audio with it, a unit every split keeps
-        whole): ``segment_id`` = clip id, ``recording`` and ``group`` = the
+        whole) and ``kind`` (:func:`clip_kind`): ``segment_id`` = clip id, ``recording`` and ``group`` = the
         recording the clip was cut from (so group splits and recording votes work
         on recordings), ``motif_id`` = the contour pattern of the file name,
         ``start_s`` = 0 and ``end_s`` = the clip's duration.
@@ -474,6 +486,88 @@ def clip_segments(
             "source": good["clip"],
             "content": good["clip"].map(by_clip["sha1"]),
             "passage": good["clip"].map(passage_of),
+            "kind": [clip_kind(p, d) for p, d in zip(good["pattern"], duration)],
             **extra,
         }
     ).reset_index(drop=True)
+
+
+def clip_kind(pattern: str, duration_s: float) -> str:
+    """Motif kind of one clip: its published pattern, the clip as its only occurrence.
+
+    The published pattern (the file name's) is what the authors call the motif, so it is
+    classified rather than the project's own reading of the clip's contour. With the clip
+    as its only occurrence, the median occurrence duration is the clip's duration, and a
+    pattern of ``L`` tokens spans ``L + 1`` steps: the median step lasts
+    ``duration_s / (L + 1)`` (:func:`motivic.mining.kinds.motif_kind`).
+
+    Parameters
+    ----------
+    pattern : str
+        The published contour pattern (``"-11-11-1"``, :func:`scan_clips`).
+    duration_s : float
+        The clip's duration.
+
+    Returns
+    -------
+    kind : str
+        One of :data:`motivic.mining.kinds.KINDS`, or ``""`` when the pattern is not a
+        contour pattern (signed classes 1-9 concatenated).
+
+    Examples
+    --------
+    >>> clip_kind("-11-11-1", 1.0)
+    'oscillation'
+    >>> clip_kind("21-1-12", 1.2)  # 6 steps in 1.2 s: 0.2 s per step
+    'melodic'
+    >>> clip_kind("21-1-12", 0.4)
+    'fast'
+    """
+    try:
+        tokens = parse_contour_pattern(pattern)
+    except MotivicError:
+        logger.warning("clip pattern %r is not a contour pattern: no motif kind", pattern)
+        return ""
+    return motif_kind(tokens, float(duration_s))
+
+
+def keep_clip_kinds(
+    segments: pd.DataFrame, kinds: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The clip segments of the kinds ``segments.motif_kinds`` asks for, and what each kind holds.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        :func:`clip_segments` (columns ``kind``, ``label``, ``recording``).
+    kinds : sequence of str
+        Kinds to keep, each one of :data:`motivic.mining.kinds.KINDS`. Asking for every
+        kind keeps every clip, a clip whose pattern has no kind included.
+
+    Returns
+    -------
+    kept : pandas.DataFrame
+        The kept rows, in their order, index reset.
+    counts : pandas.DataFrame
+        :data:`KIND_COUNT_COLUMNS`: clips and recordings per kind and label, before the
+        filter, and whether the kind is kept (``kind`` ``""``: patterns without a kind).
+
+    Raises
+    ------
+    MotivicError
+        If a kind is unknown or ``segments`` has no ``kind`` column.
+    """
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise MotivicError(f"segments.motif_kinds: unknown kinds {unknown}; valid: {list(KINDS)}")
+    if "kind" not in segments.columns:
+        raise MotivicError("clip segments lack the kind column (clip_segments)")
+    keep_all = set(kinds) == set(KINDS)
+    keep = segments["kind"].isin(list(kinds)) | keep_all
+    counts = (
+        segments.groupby(["kind", "label"], sort=True)
+        .agg(n_clips=("segment_id", "size"), n_recordings=("recording", "nunique"))
+        .reset_index()
+    )
+    counts["kept"] = counts["kind"].isin(list(kinds)) | keep_all
+    return segments[keep.to_numpy()].reset_index(drop=True), counts[KIND_COUNT_COLUMNS]
