@@ -145,7 +145,11 @@ if CLIPS:
         log:
             "results/logs/clip_patterns/clip_patterns.log",
         params:
-            clips=[list(row) for row in zip(_clips["clip"], _clips["path"], _clips["pattern"])],
+            clips=[  # a name that cannot be read (bad_layout) has no published pattern
+                [c, p, pattern]
+                for c, p, pattern in zip(_clips["clip"], _clips["path"], _clips["pattern"])
+                if c in CLIP_AUDIO
+            ],
             audio_root=config["corpus"]["audio_root"],
             pitch=pitch_params(config["pitch"]["method"]),
             contour=cfg_slice("contour"),

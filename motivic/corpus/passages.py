@@ -94,6 +94,55 @@ def _anchors(samples: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     return offsets, window_hashes(samples, window)[offsets]
 
 
+def _candidate_alignments(
+    clips: Sequence[np.ndarray],
+    members: Sequence[int],
+    hashes: np.ndarray,
+    owner: np.ndarray,
+    where: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Distinct alignments ``(i, j, shift)`` (``i < j``) proposed by anchor-hash hits.
+
+    Every window of every member clip ``j`` is looked up among the sorted anchor
+    ``hashes`` (owned by clip ``owner`` at offset ``where``); a hit says clip
+    ``i``'s sample ``t`` may be clip ``j``'s sample ``t + shift``. A shared
+    stretch yields one hit per anchor inside it, from both clips' sides: the
+    hits are deduplicated here, in arrays, so the samples are compared once per
+    alignment.
+    """
+    # a bitmap of the anchors' low hash bits rules out almost every window with one gather, so the
+    # binary search runs on the few windows left
+    bits = max(16, min(26, int(np.ceil(np.log2(max(len(hashes), 1)))) + 6))
+    mask = np.uint64((1 << bits) - 1)
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(hashes & mask).astype(np.intp)] = True
+    found = []
+    for j in members:
+        rolling = window_hashes(clips[j], window)
+        candidate = np.flatnonzero(seen[(rolling & mask).astype(np.intp)])
+        lo = np.searchsorted(hashes, rolling[candidate], side="left")
+        hi = np.searchsorted(hashes, rolling[candidate], side="right")
+        hit = hi > lo
+        if not hit.any():
+            continue
+        position, lo, hi = candidate[hit], lo[hit], hi[hit]
+        n_hits = hi - lo
+        first = np.cumsum(n_hits) - n_hits
+        k = np.repeat(lo, n_hits) + np.arange(int(n_hits.sum())) - np.repeat(first, n_hits)
+        i = owner[k]
+        shift = np.repeat(position, n_hits) - where[k]  # clip i's sample t is clip j's t + shift
+        keep = i != j
+        i, shift = i[keep], shift[keep]
+        swap = i > j  # (i, j, shift) and (j, i, -shift) are one alignment
+        found.append(
+            np.stack([np.where(swap, j, i), np.where(swap, i, j), np.where(swap, -shift, shift)], 1)
+        )
+    if not found:
+        return np.zeros((0, 3), dtype=np.int64)
+    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
+
+
 class _Components:
     """Union-find over ``n`` items."""
 
@@ -196,22 +245,13 @@ def passage_clusters(
         hashes = hashes[order]
         owner = np.concatenate(anchor_clip)[order]
         where = np.concatenate(anchor_offset)[order]
-        checked: set[tuple[int, int, int]] = set()
-        for j in members:
-            rolling = window_hashes(clips[j], window)
-            lo = np.searchsorted(hashes, rolling, side="left")
-            hi = np.searchsorted(hashes, rolling, side="right")
-            for position in np.flatnonzero(hi > lo):
-                for k in range(lo[position], hi[position]):
-                    i = int(owner[k])
-                    if i == j or components.find(i) == components.find(j):
-                        continue
-                    shift = int(position) - int(where[k])  # clip i's sample t is clip j's t + shift
-                    if (i, j, shift) in checked:
-                        continue
-                    checked.add((i, j, shift))
-                    if _shares_audio(clips[i], clips[j], shift, min_overlap, min_correlation):
-                        components.union(i, j)
+        for i, j, shift in _candidate_alignments(
+            clips, members, hashes, owner, where, window
+        ).tolist():
+            if components.find(i) != components.find(j) and _shares_audio(
+                clips[i], clips[j], shift, min_overlap, min_correlation
+            ):
+                components.union(i, j)
     cluster = np.array([components.find(i) for i in range(len(clips))], dtype=int)
     logger.info(
         "passages: %d clips in %d passage(s), %d of them holding several clips",
