@@ -36,12 +36,12 @@ WINDOW = 256
 
 
 def _phrase(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A sung-like phrase: 4 harmonics of a vibrato f0 (120–500 Hz) plus breath noise."""
+    """A sung-like phrase: 4 harmonics of a vibrato f0 (120–500 Hz) plus breath noise (std 0.2)."""
     t = np.arange(n) / RATE
     f0 = rng.uniform(120, 500) * (1 + 0.02 * np.sin(2 * np.pi * rng.uniform(4, 7) * t))
     phase = 2 * np.pi * np.cumsum(f0) / RATE
     voice = sum(rng.uniform(0.2, 1) / h * np.sin(h * phase) for h in range(1, 5))
-    return (voice + 0.01 * rng.standard_normal(n)).astype(np.float32)
+    return (voice + 0.2 * rng.standard_normal(n)).astype(np.float32)
 
 
 def synthetic_clips(n_clips: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:

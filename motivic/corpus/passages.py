@@ -17,20 +17,24 @@ each sample (``-1, 0, +1``), which a positive gain never changes. Each clip's
 samples are cut into non-overlapping *anchor* windows of ``window`` samples
 (quiet windows skipped); a polynomial rolling hash of the signs at every
 window position of every clip (prefix sums modulo 2**64) is looked up among
-the anchor hashes, and each hit proposes an alignment of two clips. It is
-verified on the samples: the overlap must hold at least ``min_overlap``
-samples and their normalised correlation (gain-free) reach
-``min_correlation``. Any overlap of at least ``2 * window`` samples contains
+the anchor hashes (a bitmap of their low bits first rules out most windows),
+and each hit proposes an alignment of two clips; hits are deduplicated per
+alignment, in arrays, and each alignment is verified once on the samples:
+the overlap must hold at least ``min_overlap`` samples and their normalised
+correlation (gain-free) reach ``min_correlation``. Any overlap of at least ``2 * window`` samples contains
 a whole anchor window, so it is found as long as the signs agree there.
 
 **Limits.** Recognised: sample-aligned cuts of one waveform, each with its own
 positive gain, copies. Not recognised: resampled audio (clips of different
 native rates are never compared), lossy re-encoding, fades, polarity
 inversion, or added noise that flips a sign in every anchor window of the
-overlap. Clips shorter than ``2 * window`` samples are linked only through
-identical contents (``contents``). Every decoded sample is held in memory (4
-bytes per sample: about 1 GB for the 11,158 clips of the full flamenco
-release).
+overlap. Falsely linked: strictly periodic, nearly noise-free audio of two
+different phrases can agree in sign and correlate above 0.99 over a short
+overlap (seen with synthetic harmonic tones carrying 1 % noise); a larger
+``min_overlap`` guards against it. Clips shorter than ``2 * window`` samples
+are linked only through identical contents (``contents``). Every decoded
+sample is held in memory (4 bytes per sample: about 1 GB for the 11,158 clips
+of the full flamenco release).
 """
 
 from __future__ import annotations
