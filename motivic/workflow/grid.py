@@ -36,8 +36,15 @@ __all__ = [
     "table2_runs",
 ]
 
-#: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
-BASELINES = ("mfcc_svm", "convnet_svm")
+#: Baseline names: the ``baselines:`` config keys (every one the schema knows) and their
+#: ``{model}`` names in result paths.
+BASELINES = (
+    "mfcc_svm",
+    "convnet_svm",
+    "convnet_svm_random",
+    "convnet_svm_transfer",
+    "motif_ngrams",
+)
 #: Sanity rows (``sanity:`` keys), never augmented.
 SANITY = ("duration_only", "shuffled_labels")
 

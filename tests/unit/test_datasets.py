@@ -191,6 +191,29 @@ def test_dataset_pads_items_with_the_given_floor(store):
     assert (x[:, v:] == np.float32(-13.8)).all()
 
 
+@pytest.mark.parametrize("pad_value", [None, -13.8])
+def test_cached_dataset_gives_the_items_of_the_uncached_one(store, pad_value):
+    """Every epoch, augmented copies and normalisation included; the store is read once per row."""
+    rows = [3, 1, 3, 7, 1]  # repeated rows, as for masked copies
+    reads = []
+    read = store.read
+    store.read = lambda i: reads.append(i) or read(i)
+    common = {
+        "label_to_index": label_index(store.index["label"]),
+        "augment": [None, None, SpecAugment(policy="both", fill_value=-1.0), None, SpecAugment()],
+        "normalise": Standardise(np.full(N_MELS, 0.5), np.full(N_MELS, 2.0)),
+        "seed": 4,
+        "pad_value": pad_value,
+    }
+    plain, cached = MelDataset(store, rows, **common), MelDataset(store, rows, cache=True, **common)
+    for epoch in range(3):
+        for position in range(len(rows)):
+            want, got = plain[(epoch, position)], cached[(epoch, position)]
+            torch.testing.assert_close(got[0], want[0], rtol=0, atol=0)
+            assert got[1:] == want[1:]
+    assert len(reads) == 3 * len(rows) + len(set(rows))  # plain: every time; cached: once per row
+
+
 def test_standardise_with_one_global_mean_and_std(store):
     norm = Standardise(np.array([2.0]), np.array([4.0]), pad_value=0.0)
     mel = np.arange(12.0, dtype=np.float32).reshape(3, 4)
@@ -212,6 +235,7 @@ def test_collate_crop_cuts_to_longest_valid_length():
     assert collate_crop(items, crop=True, min_frames=12)[0].shape[-1] == 12
     assert collate_crop(items, crop=True, min_frames=50)[0].shape[-1] == 20  # never beyond n_frames
     assert collate_crop(items, crop=False)[0].shape[-1] == 20
+    torch.testing.assert_close(collate_crop(items, crop=False)[0][2], items[2][0])
 
 
 def _epoch_batches(sampler, epoch):

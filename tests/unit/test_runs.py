@@ -168,7 +168,7 @@ def test_training_items_follow_the_paper_plan_and_mask_with_silence(tmp_path):
     n = Counter(data.labels("train").tolist())
     assert len(set(n.values())) > 1  # an unbalanced split, so the paper plan has a minority
     section = {"seed": 3, "plan": "paper", "time_mask_frames": 20, "freq_mask_bands": 2}
-    rows, augments = runs._training_items(data, grid.run_augment(section, "both"), 0)
+    rows, augments = runs._training_items(data, grid.run_augment(section, "both"))
     counts = n
     copies = Counter(
         int(data.label_to_index[str(data.store.index["label"].iloc[r])])
