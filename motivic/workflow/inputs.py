@@ -143,16 +143,15 @@ def load_corpus(config: Mapping) -> Corpus:
         )
     if corpus["mode"] == "clips":
         clips = scan_clips(root, label=corpus["label"], metadata=corpus.get("metadata"))
+        # names that cannot be read (no recording, no pattern) are reported by index_clips only
+        readable = clips[clips["name_check"] != "bad_layout"]
         return Corpus(
             mode="clips",
-            # names that cannot be read are reported by index_clips, not decoded
             clip_audio={
-                c: os.path.join(root, p)
-                for c, p, check in zip(clips["clip"], clips["path"], clips["name_check"])
-                if check != "bad_layout"
+                c: os.path.join(root, p) for c, p in zip(readable["clip"], readable["path"])
             },
             clip_patterns=[
-                list(row) for row in zip(clips["clip"], clips["path"], clips["pattern"])
+                list(row) for row in zip(readable["clip"], readable["path"], readable["pattern"])
             ],
         )
     sheet = read_metadata(corpus["metadata"])

@@ -83,3 +83,18 @@ def tiny_copy(tiny_run, tmp_path) -> Path:
     workdir = tmp_path / "run"
     shutil.copytree(tiny_run, workdir, symlinks=True)
     return workdir
+
+
+# The flamenco motif sample sits beside the repository (../shared); MOTIVIC_FLAMENCO_SAMPLE points
+# elsewhere. Tests that read it skip when it is absent.
+FLAMENCO_SAMPLE = Path(
+    os.environ.get("MOTIVIC_FLAMENCO_SAMPLE", ROOT / "../shared/data/flamenco-motifs-sample")
+).resolve()
+
+
+@pytest.fixture(scope="session")
+def flamenco_sample() -> Path:
+    """The flamenco motif sample (``<singer>/<recording>_<pattern>_<id>.wav`` + ``metadata.csv``)."""
+    if not (FLAMENCO_SAMPLE / "metadata.csv").is_file():
+        pytest.skip(f"flamenco sample not found at {FLAMENCO_SAMPLE} (set MOTIVIC_FLAMENCO_SAMPLE)")
+    return FLAMENCO_SAMPLE
