@@ -333,10 +333,12 @@ def test_tail_of_the_tiny_run_runs_through_sbatch(slurm_cluster, tiny_run, tmp_p
     # the last stages: one network retrained from scratch, evaluated, and Table I rebuilt
     model = next(iter(config["models"]))
     run = next(run for run in table1_runs(config) if run.model == model)
+    # Snakemake regenerates a missing file only for an output that needs it: delete the
+    # evaluation's metrics too, not just the checkpoint it reads
     checkpoint = workdir / run.path / "checkpoint.pt"
-    checkpoint.unlink()
-    last_checkpoint_path(checkpoint).unlink()  # no resuming: a whole training
     metrics = f"{run.path}/metrics.json"
+    for path in (checkpoint, last_checkpoint_path(checkpoint), workdir / metrics):
+        path.unlink()  # no last checkpoint either: a whole training, not a resumed one
     table = "results/tables/table1.csv"
     started = time.monotonic()
     tail_log = _sbatch_run(workdir, tmp_path / "profile", env, metrics, table)
@@ -347,13 +349,15 @@ def test_tail_of_the_tiny_run_runs_through_sbatch(slurm_cluster, tiny_run, tmp_p
     recordings = sorted(p.stem for p in (results / "pitch").glob("*.csv"))
     rerun = recordings[:2]
     n_rec = len(rerun)
-    for recording in rerun:
-        (results / "pitch" / f"{recording}.csv").unlink()
+    stages = {"pitch": "*.csv", "contour": "*.tsv", "motifs/per_recording": "*.tsv"}
+    for recording in rerun:  # each stage's output, and the dictionary, as above
+        for stage, pattern in stages.items():
+            (results / stage / pattern.replace("*", recording)).unlink()
+    (results / "motifs/dictionary.tsv").unlink()
     head_log = _sbatch_run(workdir, tmp_path / "profile", env, "collect_motifs")
     elapsed_s = time.monotonic() - started
 
     # the targets and every per-recording output exist
-    stages = {"pitch": "*.csv", "contour": "*.tsv", "motifs/per_recording": "*.tsv"}
     for stage, pattern in stages.items():
         assert len(list((results / stage).glob(pattern))) == len(recordings), stage
     assert len((results / "motifs/dictionary.tsv").read_text().splitlines()) > 1
