@@ -134,7 +134,7 @@ def convnet_svm_run(
 
     The features of a segment are the average-pooled activations of every
     conv layer of a trained compact convnet, concatenated (160 numbers for
-    32 channels, :func:`motivic.train.models.layer_features`), computed on the
+    32 channels, :func:`motivic.train.models.convnet.layer_features`), computed on the
     segment's valid frames (at least ``training.min_frames``) after the
     store's normalisation; an SVM is tuned on the validation rows.
 
