@@ -26,6 +26,7 @@ include: "rules/train.smk"
 include: "rules/baselines.smk"
 include: "rules/sanity.smk"
 include: "rules/report.smk"
+include: "rules/browser.smk"
 
 
 rule all:

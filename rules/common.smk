@@ -299,6 +299,9 @@ def get_final_output():
     if config["melodic_summary"]["activate"] and not CLIPS:  # rules/motifs.smk: melodic stage in numbers
         targets += ["results/eval/melodic_summary.tsv"]
     targets += PLOT_TARGETS  # rules/plots.smk: plots.contour.activate
+    if not CLIPS:  # rules/browser.smk: distinctive motifs per class and the motif browser
+        targets += ["results/motifs/distinctive.tsv"]
+        targets += ["results/browser"] if config["browser"]["activate"] else []
     return targets
 
 
