@@ -13,7 +13,11 @@ def browser_cells():
         raise WorkflowError(
             f"configuration: browser.accuracy_split={split!r} is not in split.strategies {SPLITS}"
         )
-    return [c for c in TABLE1_CELLS if c.dataset == "motivic" and c.split == split and c.model in MODELS]
+    return [
+        c
+        for c in TABLE1_CELLS
+        if c.dataset == "motivic" and c.split == split and c.model in MODELS
+    ]
 
 
 def browser_options():
@@ -40,12 +44,12 @@ rule rank_distinctive_motifs:
         ),
     log:
         "results/logs/rank_distinctive_motifs/rank_distinctive_motifs.log",
-    params:
-        cfg=cfg_slice("distinctive"),
-        code=code_digest("rank_distinctive_motifs.py"),
     localrule: True
     conda:
         "../envs/mining.yaml"
+    params:
+        cfg=cfg_slice("distinctive"),
+        code=code_digest("rank_distinctive_motifs.py"),
     script:
         "../workflow_scripts/rank_distinctive_motifs.py"
 
@@ -70,13 +74,14 @@ rule build_browser:
         ),
     log:
         "results/logs/build_browser/build_browser.log",
-    params:
-        cfg=browser_options(),
-        audio={r: AUDIO[r] for r in RECORDINGS},
-        accuracy_split=config["browser"]["accuracy_split"] or (SPLITS[0] if SPLITS else None),
-        code=code_digest("build_browser.py"),
     localrule: True
     conda:
         "../envs/audio.yaml"
+    params:
+        cfg=browser_options(),
+        audio={r: AUDIO[r] for r in RECORDINGS},
+        accuracy_split=config["browser"]["accuracy_split"]
+        or (SPLITS[0] if SPLITS else None),
+        code=code_digest("build_browser.py"),
     script:
         "../workflow_scripts/build_browser.py"

@@ -54,7 +54,7 @@ def path_data(xs, ys) -> str:
 
 
 def overlay_svg(
-    contours: Sequence[Contour], *, colour: str, width: int = 200, height: int = 72
+    contours: Sequence[Contour], *, colour: str, width: int = 220, height: int = 84
 ) -> str:
     """The occurrences' contours on common axes (seconds from onset, cents around each median).
 
@@ -66,18 +66,20 @@ def overlay_svg(
     finite = [np.abs(c.cents[np.isfinite(c.cents)]) for c in contours]
     finite = [a for a in finite if a.size]
     reach = max([100.0] + [float(np.percentile(a, 98)) for a in finite])
-    pad = 3.0
+    pad, plot_height = 3.0, height - 12  # the last 12 px hold the scale
 
     def x(t):
         return pad + (np.asarray(t) / duration) * (width - 2 * pad)
 
     def y(c):
-        return height / 2 - (np.asarray(c) / reach) * (height / 2 - pad)
+        return plot_height / 2 - (np.asarray(c) / reach) * (plot_height / 2 - pad)
 
     lines = [
-        f'<svg class="overlay" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{len(contours)} contours">',
-        f'<line x1="0" y1="{height / 2:.1f}" x2="{width}" y2="{height / 2:.1f}" class="zero"/>',
+        (
+            f'<svg class="overlay" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{len(contours)} contours">'
+        ),
+        f'<line x1="0" y1="{plot_height / 2:.1f}" x2="{width}" y2="{plot_height / 2:.1f}" class="zero"/>',
     ]
     for contour in contours:
         d = path_data(x(contour.times_s), y(np.clip(contour.cents, -reach, reach)))
@@ -86,8 +88,8 @@ def overlay_svg(
                 f'<path d="{d}" stroke="{escape(colour)}"><title>{escape(contour.recording)}</title></path>'
             )
     lines.append(
-        f'<text x="{width - 2}" y="10" class="axis" text-anchor="end">±{reach:.0f} c, '
-        f"{duration:.2f} s</text></svg>"
+        f'<text x="{width - 2}" y="{height - 2}" class="axis" text-anchor="end">'
+        f"{len(contours)} occurrences, ±{reach:.0f} cents, {duration:.2f} s</text></svg>"
     )
     return "".join(lines)
 
@@ -106,7 +108,7 @@ def timeline_svg(
     each bar's ``<title>`` gives motif and span, and carries ``data-motif`` for highlighting.
     """
     duration = max(timeline.duration_s, 1e-3)
-    width = int(math.ceil(duration * px_per_s)) + 40
+    width = math.ceil(duration * px_per_s) + 40
     motifs = sorted({m for m, _, _ in timeline.occurrences})
     lanes = {m: k for k, m in enumerate(motifs)}
     height = pitch_height + 18 + lane_height * len(motifs) + 4
@@ -123,9 +125,11 @@ def timeline_svg(
         return 4.0 + (high - np.asarray(c, dtype=float)) / (high - low) * (pitch_height - 8)
 
     parts = [
-        f'<svg class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-label="timeline of {escape(timeline.recording)}">',
+        (
+            f'<svg class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'aria-label="timeline of {escape(timeline.recording)}">'
+        ),
         f'<rect x="30" y="0" width="{duration * px_per_s:.1f}" height="{pitch_height}" class="panel"/>',
     ]
     for t in range(0, int(duration) + 1, 5):
