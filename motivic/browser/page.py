@@ -26,14 +26,14 @@ h1{font-size:1.5em;margin:.6em 0 .2em}h2{font-size:1.2em;margin:1.4em 0 .4em}h3{
 .controls{position:sticky;top:0;background:#f4f4f4;padding:.5em .8em;border-bottom:1px solid #ddd;z-index:2}
 .controls label{margin-right:1.2em}
 table{border-collapse:collapse;margin-top:.5em}
-th,td{border-bottom:1px solid #e3e3e3;padding:3px 8px;text-align:left;vertical-align:middle;white-space:nowrap}
+th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:left;vertical-align:middle;white-space:nowrap}
 th{background:#fafafa;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:.95em}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-1px}
 tr.motif-row:hover{background:#fff8e6}
-audio{height:26px;width:130px;display:block;margin:2px 0}
+audio{height:26px;width:120px;display:block;margin:2px 0}
 svg.overlay path{fill:none;stroke-width:1.3;stroke-opacity:.75;stroke-linecap:round}
 svg.overlay line.zero{stroke:#bbb;stroke-dasharray:3 3}
 svg text{font:10px system-ui,sans-serif;fill:#666}
@@ -43,6 +43,7 @@ svg.timeline .f0{fill:none;stroke:#9a9a9a;stroke-width:1;stroke-linecap:round}
 svg.timeline .step{stroke:#111;stroke-width:2}
 svg.timeline .occ{fill-opacity:.85}
 svg.timeline .occ.hl{stroke:#000;stroke-width:1.5}
+.table-wrap{overflow-x:auto}
 .scroll{overflow-x:auto;border:1px solid #eee;padding:2px}
 .empty{color:#a33}
 """
@@ -190,7 +191,7 @@ def _header(models) -> str:
             "recordings of the class carrying it / recordings of the class (all classes)",
         ),
         ("Occurrences", "num", "occurrences in the whole corpus"),
-        ("Duration (s)", "num", "median occurrence duration"),
+        ("Dur. (s)", "num", "median occurrence duration"),
         ("Steps/s", "num", "step rate of the occurrences"),
         ("Coherence", "num", "do the occurrences sound alike? (dictionary column coherence)"),
         (
@@ -281,7 +282,7 @@ informative Dirichlet prior over the recordings that carry each motif (Monroe, C
 Contours: each occurrence in cents around its own median; listen: the occurrence with a little
 context.</p>
 {empty}
-<table id="motifs">{_header(data.models)}<tbody>{rows}</tbody></table>
+<div class="table-wrap"><table id="motifs">{_header(data.models)}<tbody>{rows}</tbody></table></div>
 <h2 id="recordings-heading">Recordings</h2>
 <p class="note">f0 (grey), the step approximation (black) and one lane per shown motif
 (bars in the colour of the motif's class).</p>

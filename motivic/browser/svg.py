@@ -31,6 +31,9 @@ PALETTE = (
 )
 
 
+_LEFT = 48  # px left of a timeline's time axis, for the lanes' motif ids
+
+
 def colour_of(index: int) -> str:
     """The ``index``-th colour of :data:`PALETTE`, cycling."""
     return PALETTE[index % len(PALETTE)]
@@ -54,7 +57,7 @@ def path_data(xs, ys) -> str:
 
 
 def overlay_svg(
-    contours: Sequence[Contour], *, colour: str, width: int = 220, height: int = 84
+    contours: Sequence[Contour], *, colour: str, width: int = 190, height: int = 84
 ) -> str:
     """The occurrences' contours on common axes (seconds from onset, cents around each median).
 
@@ -89,7 +92,7 @@ def overlay_svg(
             )
     lines.append(
         f'<text x="{width - 2}" y="{height - 2}" class="axis" text-anchor="end">'
-        f"{len(contours)} occurrences, ±{reach:.0f} cents, {duration:.2f} s</text></svg>"
+        f"{len(contours)} occ., ±{reach:.0f} cents, {duration:.2f} s</text></svg>"
     )
     return "".join(lines)
 
@@ -108,7 +111,7 @@ def timeline_svg(
     each bar's ``<title>`` gives motif and span, and carries ``data-motif`` for highlighting.
     """
     duration = max(timeline.duration_s, 1e-3)
-    width = math.ceil(duration * px_per_s) + 40
+    width = math.ceil(duration * px_per_s) + _LEFT + 10
     motifs = sorted({m for m, _, _ in timeline.occurrences})
     lanes = {m: k for k, m in enumerate(motifs)}
     height = pitch_height + 18 + lane_height * len(motifs) + 4
@@ -119,7 +122,7 @@ def timeline_svg(
     low, high = float(low) - 50.0, float(high) + 50.0
 
     def x(t):
-        return 30.0 + np.asarray(t, dtype=float) * px_per_s
+        return _LEFT + np.asarray(t, dtype=float) * px_per_s
 
     def y(c):
         return 4.0 + (high - np.asarray(c, dtype=float)) / (high - low) * (pitch_height - 8)
@@ -130,7 +133,7 @@ def timeline_svg(
             f'xmlns="http://www.w3.org/2000/svg" role="img" '
             f'aria-label="timeline of {escape(timeline.recording)}">'
         ),
-        f'<rect x="30" y="0" width="{duration * px_per_s:.1f}" height="{pitch_height}" class="panel"/>',
+        f'<rect x="{_LEFT}" y="0" width="{duration * px_per_s:.1f}" height="{pitch_height}" class="panel"/>',
     ]
     for t in range(0, int(duration) + 1, 5):
         parts.append(
@@ -156,7 +159,7 @@ def timeline_svg(
     for motif, k in lanes.items():
         parts.append(
             f'<text x="2" y="{pitch_height + 18 + lane_height * k + lane_height - 3}" '
-            f'class="lane">{escape(motif[-5:])}</text>'
+            f'class="lane">{escape(motif)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
