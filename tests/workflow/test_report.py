@@ -48,5 +48,9 @@ def test_report_html_has_workflow_description_and_table_captions(tiny_copy):
     for name in ("workflow", "table1", "dictionary", "eval_pitch", "eval_motifs", "curves"):
         phrase = _caption_phrase(f"report/{name}.rst")
         assert phrase in html, (name, phrase)
-    for output in ("table1.csv", "dictionary.tsv", "pitch.tsv", "motifs.tsv", "curves.png"):
+    for name in ("distinctive", "browser"):  # rules/browser.smk
+        phrase = _caption_phrase(f"report/{name}.rst")
+        assert phrase in html, (name, phrase)
+    for output in ("table1.csv", "dictionary.tsv", "distinctive.tsv", "pitch.tsv", "motifs.tsv"):
         assert output in html, output
+    assert "curves.png" in html
