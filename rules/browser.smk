@@ -3,32 +3,20 @@
 # and the motif browser, a static page to see and hear them (motivic/browser/), also in the report.
 
 
-def browser_cells():
-    """Table I cells whose test predictions give the browser's per-motif accuracy (browser.accuracy)."""
-    section = config["browser"]
-    if not section["accuracy"] or "motivic" not in DATASETS:
-        return []
-    split = section["accuracy_split"] or SPLITS[0]
-    if split not in SPLITS:
-        raise WorkflowError(
-            f"configuration: browser.accuracy_split={split!r} is not in split.strategies {SPLITS}"
-        )
-    return [
-        c
-        for c in TABLE1_CELLS
-        if c.dataset == "motivic" and c.split == split and c.model in MODELS
-    ]
-
-
-def browser_options():
-    """Param: the browser slice without the keys that only choose targets and inputs."""
-    cfg = cfg_slice("browser")
-    for key in ("activate", "accuracy", "accuracy_split"):
-        cfg.pop(key, None)
-    return cfg
-
-
-BROWSER_CELLS = browser_cells()
+# Per-motif test accuracy (browser.accuracy): the Table I runs of the networks on the motif
+# segments, on one split strategy (browser.accuracy_split, else the first of split.strategies).
+BROWSER_SPLIT = config["browser"]["accuracy_split"] or (SPLITS[0] if SPLITS else None)
+if config["browser"]["accuracy"] and BROWSER_SPLIT not in SPLITS:
+    raise WorkflowError(
+        f"configuration: browser.accuracy_split={BROWSER_SPLIT!r} is not in split.strategies {SPLITS}"
+    )
+BROWSER_CELLS = [
+    c
+    for c in TABLE1_CELLS
+    if config["browser"]["accuracy"]
+    and (c.dataset, c.split) == ("motivic", BROWSER_SPLIT)
+    and c.model in MODELS
+]
 
 
 rule rank_distinctive_motifs:
@@ -44,12 +32,12 @@ rule rank_distinctive_motifs:
         ),
     log:
         "results/logs/rank_distinctive_motifs/rank_distinctive_motifs.log",
-    localrule: True
-    conda:
-        "../envs/mining.yaml"
     params:
         cfg=cfg_slice("distinctive"),
         code=code_digest("rank_distinctive_motifs.py"),
+    localrule: True
+    conda:
+        "../envs/mining.yaml"
     script:
         "../workflow_scripts/rank_distinctive_motifs.py"
 
@@ -74,14 +62,18 @@ rule build_browser:
         ),
     log:
         "results/logs/build_browser/build_browser.log",
+    params:
+        # the caps only: activate and accuracy choose targets and inputs
+        cfg={
+            k: v
+            for k, v in cfg_slice("browser").items()
+            if k not in ("activate", "accuracy", "accuracy_split")
+        },
+        audio={r: AUDIO[r] for r in RECORDINGS},
+        accuracy_split=BROWSER_SPLIT,
+        code=code_digest("build_browser.py"),
     localrule: True
     conda:
         "../envs/audio.yaml"
-    params:
-        cfg=browser_options(),
-        audio={r: AUDIO[r] for r in RECORDINGS},
-        accuracy_split=config["browser"]["accuracy_split"]
-        or (SPLITS[0] if SPLITS else None),
-        code=code_digest("build_browser.py"),
     script:
         "../workflow_scripts/build_browser.py"
