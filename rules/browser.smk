@@ -48,6 +48,7 @@ rule build_browser:
         dictionary="results/motifs/dictionary.tsv",
         occurrences="results/motifs/occurrences.tsv",
         distinctive="results/motifs/distinctive.tsv",
+        coherence="results/motifs/coherence.tsv",
         pitch=valid("results/pitch/{recording}.csv"),
         contours=valid("results/contour/{recording}.tsv"),
         audio=valid_audio,

@@ -19,7 +19,10 @@ recordings = load_recordings(inp.recordings)
 labels = dict(zip(recordings["recording"], recordings["label"].astype(str)))
 dictionary, occurrences = read_table(inp.dictionary), read_table(inp.occurrences)
 shown = gather.shown_motifs(
-    read_table(inp.distinctive), dictionary, motifs_per_class=options.motifs_per_class
+    read_table(inp.distinctive),
+    dictionary,
+    motifs_per_class=options.motifs_per_class,
+    coherence=read_table(inp.coherence),
 )
 needed = gather.needed_recordings(shown, occurrences, labels, options=options)
 tracks = {Path(p).stem: load_pitch_csv(p) for p in inp.pitch if Path(p).stem in needed}

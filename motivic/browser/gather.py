@@ -195,7 +195,11 @@ class BrowserData:
 
 
 def shown_motifs(
-    distinctive: pd.DataFrame, dictionary: pd.DataFrame, *, motifs_per_class: int
+    distinctive: pd.DataFrame,
+    dictionary: pd.DataFrame,
+    *,
+    motifs_per_class: int,
+    coherence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``motifs_per_class`` best-ranked motifs of each class, with their dictionary row.
 
@@ -207,6 +211,9 @@ def shown_motifs(
         ``results/motifs/dictionary.tsv``; its columns ``n_recordings``, ``n_occurrences`` and
         whichever of :data:`MOTIF_FIELDS` it has are joined on ``motif_id``.
     motifs_per_class : int >= 1
+    coherence : pandas.DataFrame or None
+        ``results/motifs/coherence.tsv`` (:func:`motivic.mining.motif_coherence`): its
+        ``coherence`` column, joined on ``motif_id``, replaces the dictionary's if any.
 
     Returns
     -------
@@ -218,6 +225,9 @@ def shown_motifs(
         raise MotivicError(f"browser.motifs_per_class={motifs_per_class!r} must be >= 1")
     kept = distinctive.sort_values(["label", "rank"], kind="mergesort")
     kept = kept.groupby("label", sort=True).head(motifs_per_class)
+    if coherence is not None:
+        scores = coherence.set_index("motif_id")["coherence"]
+        dictionary = dictionary.assign(coherence=dictionary["motif_id"].map(scores))
     columns = ["motif_id", "n_recordings", "n_occurrences"] + [
         c for c in MOTIF_FIELDS if c in dictionary.columns
     ]

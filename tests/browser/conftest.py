@@ -51,9 +51,12 @@ DICTIONARY = pd.DataFrame(
         "n_recordings": [2, 3, 2, 1],
         "n_occurrences": [3, 3, 2, 1],
         "kind": ["melodic", "oscillation", "melodic", "melodic"],
-        "coherence": [0.8, np.nan, 0.4, 0.1],
+        "median_duration_s": [1.0, 1.25, 0.9, 1.0],
+        "step_rate_hz": [4.0, 4.0, 4.4, 4.0],
     }
 )
+#: Coherence of the motifs scored (m2 is not: shown as "–").
+COHERENCE = pd.DataFrame({"motif_id": ["m1", "m3", "m4"], "coherence": [0.8, 0.4, 0.1]})
 #: Test predictions of one model on the motifs' segments.
 PREDICTIONS = pd.DataFrame(
     {
@@ -128,7 +131,10 @@ def build_page(root: Path, *, options: gather.BrowserOptions | None = None):
     paths = write_fixture(root / "inputs")
     dictionary, occurrences = read_table(paths["dictionary"]), read_table(paths["occurrences"])
     shown = gather.shown_motifs(
-        read_table(paths["distinctive"]), dictionary, motifs_per_class=options.motifs_per_class
+        read_table(paths["distinctive"]),
+        dictionary,
+        motifs_per_class=options.motifs_per_class,
+        coherence=COHERENCE,
     )
     needed = gather.needed_recordings(shown, occurrences, LABELS, options=options)
     tracks = {r: load_pitch_csv(p) for r, p in paths["pitch"].items() if r in needed}

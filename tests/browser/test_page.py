@@ -240,6 +240,8 @@ def test_fixture_page_has_every_shown_motif(fixture_page):
     out, data = fixture_page
     text = (out / "index.html").read_text()
     assert [v.motif_id for v in data.motifs] == ["m1", "m3", "m2", "m3"]  # m4: one recording
+    coherence = {v.motif_id: v.fields["coherence"] for v in data.motifs}
+    assert coherence == {"m1": 0.8, "m3": 0.4, "m2": None}  # m2 not scored
     assert data.kinds == ("melodic", "oscillation") and data.models == ("crnn",)
     assert all(f'data-motif="{v.motif_id}"' in text for v in data.motifs)
 
