@@ -16,15 +16,17 @@ if not workflow.overwrite_configfiles:
 report: "report/workflow.rst"
 
 
+# One file per stage, in the order of the DAG; each uses only names of the files before it.
 include: "rules/common.smk"
 include: "rules/corpus.smk"
 include: "rules/pitch.smk"
-include: "rules/motifs.smk"
-include: "rules/plots.smk"
+include: "rules/contour.smk"
+include: "rules/mining.smk"
+include: "rules/segments.smk"
 include: "rules/features.smk"
+include: "rules/splits.smk"
 include: "rules/train.smk"
 include: "rules/baselines.smk"
-include: "rules/sanity.smk"
 include: "rules/report.smk"
 include: "rules/browser.smk"
 

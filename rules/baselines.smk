@@ -1,155 +1,132 @@
-# Baselines of Choi (2018, ch. 6), as Table I rows: MFCC statistics + SVM, and the average-pooled
-# layer activations of a trained compact convnet + SVM. Never augmented ({augment} is none).
-
+# Baselines of Choi (2018, ch. 6), as Table I rows: MFCC statistics + SVM (mfcc_svm), and the
+# average-pooled layer activations of a compact convnet + SVM: trained on the same split
+# (convnet_svm), or, as Choi et al. (2017) published it, trained on a source task or corpus
+# (convnet_svm_transfer: baselines.convnet_svm_transfer.checkpoint, a local file) or with seeded
+# random weights (convnet_svm_random). One job per baseline (a key of baselines:), dataset, split,
+# fold and seed; never augmented. Then the sanity rows of Table I (motivic/baselines/sanity.py): a
+# duration-only classifier and the MFCC + SVM baseline trained on shuffled labels, on the same
+# folds and seeds as every model. Last, the symbolic motif baseline (motif_ngrams,
+# motivic/baselines/ngrams.py): interval-class n-grams of each segment's contour tokens (clips
+# mode: of each clip's own tokens) + logistic regression.
 from motivic.baselines.svm import resolve_class_weighting
 
-BASELINES = {name: cfg_slice("baselines", name) for name in config.get("baselines") or {}}
-MFCC_SVM = BASELINES.get("mfcc_svm", {})
-MFCC_FEATURES = MFCC_SVM.get("features") or next(iter(config["features"]))
-CONVNET_SVM = BASELINES.get("convnet_svm", {})
-# The Table I run of the compact convnet whose layers give the features.
-CONVNET = CONVNET_SVM.get("model", "compact_convnet")
-CONVNET_FEATURES = (
-    model_feature_set(CONVNET) if CONVNET in config["models"] else next(iter(config["features"]))
-)
-TABLE1_POLICY = (config.get("augment") or {}).get("policy", "none")
-CONVNET_RUN = f"results/models/{CONVNET}/{{dataset}}/{{split}}/{{fold}}/{{seed}}/{TABLE1_POLICY}"
+# Names of this file only: the run directory of a baseline and of a sanity row, and the configured
+# SVM baselines (every baseline but the symbolic one, which has its own rule below).
+baseline_run_dir = "results/models/{baseline}/{dataset}/{split}/{fold}/{seed}/none"
+sanity_run_dir = "results/models/{sanity}/{dataset}/{split}/{fold}/{seed}/none"
+ngrams_run_dir = "results/models/motif_ngrams/{dataset}/{split}/{fold}/{seed}/none"
+svm_baselines = [name for name in config["baselines"] if name != "motif_ngrams"]
 
 
-rule mfcc_svm:
+rule baseline_svm:
     input:
-        store=f"results/features/{MFCC_FEATURES}/{{dataset}}.h5",
+        store=get_baseline_store,
         split=FOLD_SPLIT,
+        checkpoint=get_baseline_checkpoint,
     output:
-        metrics="results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
-        predictions="results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
+        metrics=f"{baseline_run_dir}/metrics.json",
+        predictions=f"{baseline_run_dir}/predictions.tsv",
         confusion=report(
-            "results/models/mfcc_svm/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
+            f"{baseline_run_dir}/confusion.png",
             caption="../report/confusion.rst",
             category="Confusion matrices",
-            subcategory="mfcc_svm",
-            labels={"model": "mfcc_svm", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
+            subcategory="{baseline}",
+            labels={
+                "model": "{baseline}",
+                "dataset": "{dataset}",
+                "split": "{split}",
+                "fold": "{fold}",
+                "seed": "{seed}",
+            },
         ),
     log:
-        "results/logs/mfcc_svm/{dataset}-{split}-{fold}-{seed}.log",
+        "results/logs/baseline_svm/{baseline}-{dataset}-{split}-{fold}-{seed}.log",
     benchmark:
-        "results/benchmarks/mfcc_svm/{dataset}-{split}-{fold}-{seed}.tsv"
+        "results/benchmarks/baseline_svm/{baseline}-{dataset}-{split}-{fold}-{seed}.tsv"
+    wildcard_constraints:
+        baseline="|".join(map(re.escape, svm_baselines)) or "NONE",
     params:
-        cfg=MFCC_SVM,
+        cfg=lambda wc: cfg_slice("baselines", wc.baseline),
+        training=get_baseline_training,
         class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
         code=code_digest("baseline_svm.py"),
     threads: 1
     resources:
-        mem_mb=attempt_scaled(2000),
-    conda:
-        "../envs/torch.yaml"
-    script:
-        "../workflow_scripts/baseline_svm.py"
-
-
-rule convnet_svm:
-    input:
-        store=f"results/features/{CONVNET_FEATURES}/{{dataset}}.h5",
-        split=FOLD_SPLIT,
-        checkpoint=f"{CONVNET_RUN}/checkpoint.pt",
-    output:
-        metrics="results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
-        predictions="results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
-        confusion=report(
-            "results/models/convnet_svm/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
-            caption="../report/confusion.rst",
-            category="Confusion matrices",
-            subcategory="convnet_svm",
-            labels={"model": "convnet_svm", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
-        ),
-    log:
-        "results/logs/convnet_svm/{dataset}-{split}-{fold}-{seed}.log",
-    benchmark:
-        "results/benchmarks/convnet_svm/{dataset}-{split}-{fold}-{seed}.tsv"
-    params:
-        cfg=CONVNET_SVM,
-        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
-        class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
-        code=code_digest("baseline_svm.py"),
-    threads: 1
-    resources:
-        mem_mb=attempt_scaled(2000),
         **RUNTIME_TRAINING,
+        mem_mb=attempt_scaled(2000),
     conda:
         "../envs/torch.yaml"
     script:
         "../workflow_scripts/baseline_svm.py"
 
 
-# Choi et al. (2017)'s convnet-feature baselines as published: the convnet is trained on a source
-# task or corpus (convnet_svm_transfer: baselines.convnet_svm_transfer.checkpoint, a local file),
-# or keeps seeded random weights (convnet_svm_random). convnet_svm above is the in-domain variant.
-CONVNET_SVM_RANDOM = BASELINES.get("convnet_svm_random", {})
-CONVNET_SVM_TRANSFER = BASELINES.get("convnet_svm_transfer", {})
+# Names of this file only: the sanity section, the MFCC + SVM settings the shuffled-labels row
+# reuses (none when mfcc_svm is not configured) and the store they read (that of mfcc_svm).
+sanity_cfg = cfg_slice("sanity")
+sanity_mfcc = cfg_slice("baselines", "mfcc_svm") if "mfcc_svm" in config["baselines"] else {}
+sanity_features = _inputs.baseline_feature_set(config, "mfcc_svm")
 
 
-rule convnet_svm_random:
+rule sanity_run:
     input:
-        store=f"results/features/{CONVNET_SVM_RANDOM.get('features') or next(iter(config['features']))}/{{dataset}}.h5",
+        store=f"results/features/{sanity_features}/{{dataset}}.h5",
         split=FOLD_SPLIT,
     output:
-        metrics="results/models/convnet_svm_random/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
-        predictions="results/models/convnet_svm_random/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
-        confusion=report(
-            "results/models/convnet_svm_random/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
-            caption="../report/confusion.rst",
-            category="Confusion matrices",
-            subcategory="convnet_svm_random",
-            labels={"model": "convnet_svm_random", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
-        ),
+        metrics=f"{sanity_run_dir}/metrics.json",
+        predictions=f"{sanity_run_dir}/predictions.tsv",
+        confusion=f"{sanity_run_dir}/confusion.png",
     log:
-        "results/logs/convnet_svm_random/{dataset}-{split}-{fold}-{seed}.log",
-    benchmark:
-        "results/benchmarks/convnet_svm_random/{dataset}-{split}-{fold}-{seed}.tsv"
+        "results/logs/sanity_run/{sanity}-{dataset}-{split}-{fold}-{seed}.log",
+    wildcard_constraints:
+        sanity="duration_only|shuffled_labels",
     params:
-        cfg=CONVNET_SVM_RANDOM,
-        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
+        seed=lambda wc: sanity_cfg["seed"] + int(wc.seed),
+        mfcc=lambda wc: sanity_mfcc if wc.sanity == "shuffled_labels" else {},
         class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
-        code=code_digest("baseline_svm.py"),
+        code=code_digest("sanity_run.py"),
     threads: 1
     resources:
         mem_mb=attempt_scaled(2000),
-        **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"
     script:
-        "../workflow_scripts/baseline_svm.py"
+        "../workflow_scripts/sanity_run.py"
 
 
-rule convnet_svm_transfer:
+rule motif_ngrams_baseline:
     input:
-        store=f"results/features/{CONVNET_SVM_TRANSFER.get('features') or next(iter(config['features']))}/{{dataset}}.h5",
+        unpack(get_motif_ngrams_tokens),
+        segments="results/segments/{dataset}.tsv",
         split=FOLD_SPLIT,
-        checkpoint=CONVNET_SVM_TRANSFER.get("checkpoint") or "baselines.convnet_svm_transfer.checkpoint",
     output:
-        metrics="results/models/convnet_svm_transfer/{dataset}/{split}/{fold}/{seed}/none/metrics.json",
-        predictions="results/models/convnet_svm_transfer/{dataset}/{split}/{fold}/{seed}/none/predictions.tsv",
+        metrics=f"{ngrams_run_dir}/metrics.json",
+        predictions=f"{ngrams_run_dir}/predictions.tsv",
+        weights=f"{ngrams_run_dir}/weights.tsv",
+        recordings=f"{ngrams_run_dir}/recordings.tsv",
         confusion=report(
-            "results/models/convnet_svm_transfer/{dataset}/{split}/{fold}/{seed}/none/confusion.png",
+            f"{ngrams_run_dir}/confusion.png",
             caption="../report/confusion.rst",
             category="Confusion matrices",
-            subcategory="convnet_svm_transfer",
-            labels={"model": "convnet_svm_transfer", "dataset": "{dataset}", "split": "{split}", "fold": "{fold}", "seed": "{seed}"},
+            subcategory="motif_ngrams",
+            labels={
+                "model": "motif_ngrams",
+                "dataset": "{dataset}",
+                "split": "{split}",
+                "fold": "{fold}",
+                "seed": "{seed}",
+            },
         ),
     log:
-        "results/logs/convnet_svm_transfer/{dataset}-{split}-{fold}-{seed}.log",
-    benchmark:
-        "results/benchmarks/convnet_svm_transfer/{dataset}-{split}-{fold}-{seed}.tsv"
+        "results/logs/motif_ngrams_baseline/{dataset}-{split}-{fold}-{seed}.log",
     params:
-        cfg=CONVNET_SVM_TRANSFER,
-        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
+        cfg=cfg_slice("baselines", "motif_ngrams") if "motif_ngrams" in config["baselines"] else {},
+        clips=CORPUS.clips,
         class_weighting=lambda wc: resolve_class_weighting(config["training"], wc.split),
-        code=code_digest("baseline_svm.py"),
+        code=code_digest("motif_ngrams.py"),
     threads: 1
     resources:
-        mem_mb=attempt_scaled(2000),
-        **RUNTIME_TRAINING,
+        mem_mb=attempt_scaled(1000),
     conda:
         "../envs/torch.yaml"
     script:
-        "../workflow_scripts/baseline_svm.py"
+        "../workflow_scripts/motif_ngrams.py"

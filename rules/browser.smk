@@ -5,17 +5,18 @@
 
 # Per-motif test accuracy (browser.accuracy): the Table I runs of the networks on the motif
 # segments, on one split strategy (browser.accuracy_split, else the first of split.strategies).
-BROWSER_SPLIT = config["browser"]["accuracy_split"] or (SPLITS[0] if SPLITS else None)
-if config["browser"]["accuracy"] and BROWSER_SPLIT not in SPLITS:
+BROWSER_SPLIT = config["browser"]["accuracy_split"] or config["split"]["strategies"][0]
+if config["browser"]["accuracy"] and BROWSER_SPLIT not in config["split"]["strategies"]:
     raise WorkflowError(
-        f"configuration: browser.accuracy_split={BROWSER_SPLIT!r} is not in split.strategies {SPLITS}"
+        f"configuration: browser.accuracy_split={BROWSER_SPLIT!r} is not in split.strategies "
+        f"{config['split']['strategies']}"
     )
 BROWSER_CELLS = [
     c
-    for c in TABLE1_CELLS
+    for c in table1_cells  # rules/report.smk
     if config["browser"]["accuracy"]
     and (c.dataset, c.split) == ("motivic", BROWSER_SPLIT)
-    and c.model in MODELS
+    and c.model in config["models"]
 ]
 
 
@@ -51,7 +52,7 @@ rule build_browser:
         coherence="results/motifs/coherence.tsv",
         pitch=valid("results/pitch/{recording}.csv"),
         contours=valid("results/contour/{recording}.tsv"),
-        audio=valid_audio,
+        audio=lambda wildcards: [CORPUS.audio[r] for r in valid_recordings()],
         metrics=run_files(BROWSER_CELLS, "metrics.json"),
         predictions=run_files(BROWSER_CELLS, "predictions.tsv"),
     output:
@@ -70,7 +71,7 @@ rule build_browser:
             for k, v in cfg_slice("browser").items()
             if k not in ("activate", "accuracy", "accuracy_split")
         },
-        audio={r: AUDIO[r] for r in RECORDINGS},
+        audio=dict(CORPUS.audio),
         accuracy_split=BROWSER_SPLIT,
         code=code_digest("build_browser.py"),
     localrule: True

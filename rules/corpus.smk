@@ -1,17 +1,16 @@
 # The corpus: the synthetic demo corpus (synth mode), then validation of every recording: the
 # report of what is wrong with which file, and the table of good recordings every aggregation reads.
 
-
 # Defined only in synth mode: in recordings mode its outputs (metadata.csv under audio_root) would
 # claim the user's own files.
-if SYNTH:
+if CORPUS.synth:
 
     rule synth_corpus:
         output:
             metadata=f"{config['corpus']['audio_root']}/metadata.csv",
-            audio=[f"{config['corpus']['audio_root']}/audio/{r}.wav" for r in RECORDINGS],
-            f0=[f"{config['corpus']['audio_root']}/f0/{r}.csv" for r in RECORDINGS],
-            motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in RECORDINGS],
+            audio=list(CORPUS.audio.values()),
+            f0=list(CORPUS.f0_references.values()),
+            motifs=[f"{config['corpus']['audio_root']}/motifs/{r}.tsv" for r in CORPUS.recordings],
         log:
             "results/logs/synth_corpus/synth_corpus.log",
         params:
@@ -24,14 +23,14 @@ if SYNTH:
             "../workflow_scripts/synth_corpus.py"
 
 
-if CLIPS:
+if CORPUS.clips:
 
     # index_clips writes the corpus report in clips mode (build_mel_store reads its native rates)
     ruleorder: index_clips > validate_corpus
 
     rule index_clips:
         input:
-            audio=list(CLIP_AUDIO.values()),
+            audio=list(CORPUS.clip_audio.values()),
         output:
             report=report(
                 "results/validation/corpus_report.tsv",
@@ -44,7 +43,7 @@ if CLIPS:
             "results/logs/index_clips/index_clips.log",
         params:
             cfg=cfg_slice("corpus"),
-            audio=dict(CLIP_AUDIO),
+            audio=dict(CORPUS.clip_audio),
             code=code_digest("index_clips.py"),
         threads: 2
         conda:
@@ -56,7 +55,7 @@ if CLIPS:
 checkpoint validate_corpus:
     input:
         metadata=config["corpus"]["metadata"],
-        audio=validation_audio(),
+        audio=_inputs.validation_audio(CORPUS),
     output:
         report=report(
             "results/validation/corpus_report.tsv",
@@ -68,7 +67,7 @@ checkpoint validate_corpus:
         "results/logs/validate_corpus/validate_corpus.log",
     params:
         cfg=cfg_slice("corpus"),
-        id_column="recording" if SYNTH else None,
+        id_column="recording" if CORPUS.synth else None,
         code=code_digest("validate_corpus.py"),
     threads: 2
     resources:

@@ -7,39 +7,26 @@
 # (paired bootstrap, paired sign-flip test over recordings).
 
 
-TABLE1_CELLS = _grid.table1_cells(config)
-TABLE2_CELLS = _grid.table2_cells(config)
-TABLE2_RUNS = TABLE2_CELLS  # get_final_output (rules/common.smk): Table II only when it has cells
-# Preferred row order of the tables: as listed in config.yaml.
-TABLE_ORDER = {
+# Names of this file only. The cells (rows) of each table; the preferred row order of the tables,
+# as listed in the config (Table I and the comparison do not sort by policy, so the Table II grid
+# never reruns them); the table giving each recording its bootstrap group (report.bootstrap_group).
+table1_cells = _grid.table1_cells(config)
+table2_cells = _grid.table2_cells(config)
+table_order = {
     "split": list(config["split"]["strategies"]),
-    "model": MODELS + list(config.get("baselines") or {}) + _grid.sanity_rows(config),
-    "dataset": DATASETS,
+    "model": list(config["models"]) + list(config["baselines"]) + _grid.sanity_rows(config),
+    "dataset": list(config["datasets"]),
     "augment": list((config.get("augment") or {}).get("policies") or []),
 }
-# Table I and the comparison do not sort by policy: the Table II grid must not rerun them.
-TABLE1_ORDER = {k: v for k, v in TABLE_ORDER.items() if k != "augment"}
-COMPARE = {"motivic", "nonmotivic"} <= set(DATASETS)
-COMPARISON_TARGETS = (
-    ["results/tables/motivic_vs_control.csv", "results/tables/motivic_vs_control.md"]
-    if COMPARE
-    else []
-)
-# report.bootstrap_group: the table that gives each recording its group (the recordings table; in
-# clips mode, where there is none, the segments table, which carries singer and recording).
-BOOTSTRAP_GROUP = (config.get("report") or {}).get("bootstrap_group")
-BOOTSTRAP_GROUP_TABLE = (
-    []
-    if not BOOTSTRAP_GROUP
-    else "results/segments/motivic.tsv" if CLIPS else "results/corpus/recordings.tsv"
-)
+table1_order = {k: v for k, v in table_order.items() if k != "augment"}
+bootstrap_group_table = _inputs.bootstrap_group_table(config, CORPUS) or []
 
 
 rule collect_results:
     input:
-        metrics=run_files(TABLE1_CELLS, "metrics.json"),
-        predictions=run_files(TABLE1_CELLS, "predictions.tsv"),
-        groups=BOOTSTRAP_GROUP_TABLE,
+        metrics=run_files(table1_cells, "metrics.json"),
+        predictions=run_files(table1_cells, "predictions.tsv"),
+        groups=bootstrap_group_table,
     output:
         csv=report("results/tables/table1.csv", caption="../report/table1.rst", category="Results"),
         md="results/tables/table1.md",
@@ -50,7 +37,7 @@ rule collect_results:
         "results/logs/collect_results/collect_results.log",
     params:
         table="table1",
-        order=TABLE1_ORDER,
+        order=table1_order,
         cfg=cfg_slice("report"),
         code=code_digest("collect_results.py"),
     localrule: True
@@ -62,9 +49,9 @@ rule collect_results:
 
 rule collect_table2:
     input:
-        metrics=run_files(TABLE2_CELLS, "metrics.json"),
-        predictions=run_files(TABLE2_CELLS, "predictions.tsv"),
-        groups=BOOTSTRAP_GROUP_TABLE,
+        metrics=run_files(table2_cells, "metrics.json"),
+        predictions=run_files(table2_cells, "predictions.tsv"),
+        groups=bootstrap_group_table,
     output:
         csv=report("results/tables/table2.csv", caption="../report/table2.rst", category="Results"),
         md="results/tables/table2.md",
@@ -75,7 +62,7 @@ rule collect_table2:
         "results/logs/collect_table2/collect_table2.log",
     params:
         table="table2",
-        order=TABLE_ORDER,
+        order=table_order,
         cfg=cfg_slice("report"),
         code=code_digest("collect_results.py"),
     localrule: True
@@ -87,9 +74,9 @@ rule collect_table2:
 
 rule compare_datasets:
     input:
-        metrics=run_files(TABLE1_CELLS, "metrics.json"),
-        predictions=run_files(TABLE1_CELLS, "predictions.tsv"),
-        groups=BOOTSTRAP_GROUP_TABLE,
+        metrics=run_files(table1_cells, "metrics.json"),
+        predictions=run_files(table1_cells, "predictions.tsv"),
+        groups=bootstrap_group_table,
     output:
         csv=report(
             "results/tables/motivic_vs_control.csv",
@@ -100,7 +87,7 @@ rule compare_datasets:
     log:
         "results/logs/compare_datasets/compare_datasets.log",
     params:
-        order=TABLE1_ORDER,
+        order=table1_order,
         cfg=cfg_slice("report"),
         code=code_digest("compare_datasets.py"),
     conda:
@@ -111,13 +98,6 @@ rule compare_datasets:
 
 # The authors' clip-level protocol beside honest splits (config/authors-protocol.yaml): one row per
 # model, accuracy from random over files down to leave one recording out (motivic/report/protocols.py).
-PROTOCOL_TARGETS = (
-    ["results/tables/protocols.csv", "results/tables/protocols.md"]
-    if "random_clips" in config["split"]["strategies"]
-    else []
-)
-
-
 rule protocol_table:
     input:
         "results/tables/table1.csv",

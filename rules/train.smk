@@ -1,82 +1,76 @@
 # Stages 7-8: one network per (model, dataset, split strategy, fold, seed, augmentation policy),
 # evaluated on the test part of its fold. Which runs exist is decided by the tables that need them
 # (rules/report.smk); each fold and seed is its own job (parallel locally, one cluster job each).
-from motivic.workflow import grid as _grid
 
-try:
-    _grid.check_grid(config)
-except MotivicError as _err:
-    raise WorkflowError(str(_err)) from None
 
-RUN = _grid.RUN_PATTERN
-RUN_NAME = "{model}-{dataset}-{split}-{fold}-{seed}-{augment}"
-RUN_LABELS = {k: f"{{{k}}}" for k in ("model", "dataset", "split", "fold", "seed", "augment")}
-# The fold's split file (rules/features.smk, split_fold).
-FOLD_SPLIT = "results/splits/{dataset}/{split}/{fold}.tsv"
-# The feature store a run's model trains on (so a store is built only when some model needs it).
-MODEL_STORE = lambda wc: f"results/features/{model_feature_set(wc.model)}/{wc.dataset}.h5"
+# Names of this file only. A run's directory, log name and report labels; the conda env of
+# train_model (envs.train_model): envs/torch.yaml (CPU) or envs/torch-cuda.yaml.
+train_run_dir = _grid.RUN_PATTERN
+train_run_name = "{model}-{dataset}-{split}-{fold}-{seed}-{augment}"
+train_run_labels = {k: f"{{{k}}}" for k in ("model", "dataset", "split", "fold", "seed", "augment")}
+train_env = f"../envs/{config['envs']['train_model']}.yaml"
 
 
 rule train_model:
     input:
-        store=MODEL_STORE,
+        store=get_model_store,
         split=FOLD_SPLIT,
     output:
-        checkpoint=f"{RUN}/checkpoint.pt",
-        history=f"{RUN}/history.tsv",
+        checkpoint=f"{train_run_dir}/checkpoint.pt",
+        history=f"{train_run_dir}/history.tsv",
         curves=report(
-            f"{RUN}/curves.png",
+            f"{train_run_dir}/curves.png",
             caption="../report/curves.rst",
             category="Training curves",
             subcategory="{model}",
-            labels=RUN_LABELS,
+            labels=train_run_labels,
         ),
     log:
-        f"results/logs/train_model/{RUN_NAME}.log",
+        f"results/logs/train_model/{train_run_name}.log",
     benchmark:
-        f"results/benchmarks/train_model/{RUN_NAME}.tsv"
+        f"results/benchmarks/train_model/{train_run_name}.tsv"
     params:
         model=lambda wc: model_options(wc.model),
-        training=lambda wc: _grid.run_training(training_params(), wc.seed),
+        training=lambda wc: _grid.run_training(training_params(), wc.seed, wc.split),
         augment=lambda wc: _grid.run_augment(config.get("augment"), wc.augment),
         code=code_digest("train_model.py"),
     threads: 1
     resources:
+        **RUNTIME_TRAINING,
         gpu=1,
         mem_mb=attempt_scaled(8000),
-        **RUNTIME_TRAINING,
         runtime=attempt_scaled(240),
     conda:
-        TRAIN_ENV
+        train_env
     script:
         "../workflow_scripts/train_model.py"
 
 
 rule evaluate_model:
     input:
-        store=MODEL_STORE,
+        store=get_model_store,
         split=FOLD_SPLIT,
-        checkpoint=f"{RUN}/checkpoint.pt",
+        checkpoint=f"{train_run_dir}/checkpoint.pt",
     output:
-        metrics=f"{RUN}/metrics.json",
-        predictions=f"{RUN}/predictions.tsv",
+        metrics=f"{train_run_dir}/metrics.json",
+        predictions=f"{train_run_dir}/predictions.tsv",
         confusion=report(
-            f"{RUN}/confusion.png",
+            f"{train_run_dir}/confusion.png",
             caption="../report/confusion.rst",
             category="Confusion matrices",
             subcategory="{model}",
-            labels=RUN_LABELS,
+            labels=train_run_labels,
         ),
     log:
-        f"results/logs/evaluate_model/{RUN_NAME}.log",
+        f"results/logs/evaluate_model/{train_run_name}.log",
     params:
         training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
         code=code_digest("evaluate_model.py"),
     threads: 1
     resources:
+        **RUNTIME_TRAINING,
         gpu=1,
         mem_mb=attempt_scaled(4000),
-        **RUNTIME_TRAINING,
     conda:
         "../envs/torch.yaml"
     script:

@@ -41,18 +41,12 @@ def setup_logging(snakemake, level: int = logging.INFO) -> logging.Logger:
 def training_settings(snakemake) -> dict:
     """The rule's ``training`` params with the run-time settings its resources carry.
 
-    ``training.num_workers`` and ``training.device`` travel as the resources
-    ``loader_workers`` and ``torch_device`` (rules/common.smk), so changing them reruns nothing.
+    ``training.num_workers``, ``device`` and ``channels_last`` travel as resources
+    (motivic.core.config.runtime_resources), so changing them reruns nothing.
     """
-    settings = dict(snakemake.params.training)
-    resources = snakemake.resources
-    if hasattr(resources, "loader_workers"):
-        settings["num_workers"] = int(resources.loader_workers)
-    if hasattr(resources, "torch_device"):
-        settings["device"] = str(resources.torch_device)
-    if hasattr(resources, "channels_last"):
-        settings["channels_last"] = bool(int(resources.channels_last))
-    return settings
+    from motivic.core.config import with_runtime_settings
+
+    return with_runtime_settings(snakemake.params.training, snakemake.resources)
 
 
 def progress_bar(total: int, desc: str):

@@ -3,17 +3,18 @@
 import pandas as pd
 from _common import setup_logging
 
+from motivic.core.config import ReportSettings
 from motivic.core.io import load_json
 from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
-cfg = snakemake.params.cfg
+cfg = ReportSettings.from_config(snakemake.params.cfg)
 _TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
 runs = [
     tables.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
-group_column = cfg.get("bootstrap_group")
+group_column = cfg.bootstrap_group
 groups = (
     tables.recording_groups(
         pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
@@ -28,9 +29,9 @@ table, classes, confusions, per_recording = tables.pool_cells(
     runs,
     keys=keys,
     groups=groups,
-    n_boot=cfg.get("bootstrap", 2000),
-    confidence=cfg.get("confidence", 0.95),
-    seed=cfg.get("seed", 0),
+    n_boot=cfg.bootstrap,
+    confidence=cfg.confidence,
+    seed=cfg.seed,
 )
 order = snakemake.params.order
 sort = ["split", "model", "dataset"] + ([] if table1 else ["augment"])
@@ -46,9 +47,9 @@ markdown.write_pooled_tables(
     classes_csv=out.classes,
     confusion_csv=out.confusion,
     per_recording_tsv=out.per_recording,
-    headings=markdown.SPLIT_HEADINGS,
+    headings={name: markdown.split_heading(name) for name in table["split"].unique()},
     row_keys=["model", "dataset"] + ([] if table1 else ["augment"]),
-    confidence=cfg.get("confidence", 0.95),
+    confidence=cfg.confidence,
     bootstrap_group=group_column,
 )
 log.info("%s:\n%s", snakemake.params.table, table.to_string())

@@ -3,17 +3,18 @@
 import pandas as pd
 from _common import setup_logging
 
+from motivic.core.config import ReportSettings
 from motivic.core.io import atomic_path, load_json
 from motivic.report import markdown, tables
 
 log = setup_logging(snakemake)
-cfg = snakemake.params.cfg
+cfg = ReportSettings.from_config(snakemake.params.cfg)
 _TEXT = {c: str for c in ("segment_id", "recording", "label", "predicted")}
 runs = [
     tables.RunResult(load_json(m), pd.read_csv(p, sep="\t", dtype=_TEXT, keep_default_na=False))
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
-group_column = cfg.get("bootstrap_group")
+group_column = cfg.bootstrap_group
 groups = (
     tables.recording_groups(
         pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
@@ -25,10 +26,10 @@ groups = (
 table = tables.motivic_vs_control(
     runs,
     groups=groups,
-    n_boot=cfg.get("bootstrap", 2000),
-    confidence=cfg.get("confidence", 0.95),
-    permutations=cfg.get("permutations", 100_000),
-    seed=cfg.get("seed", 0),
+    n_boot=cfg.bootstrap,
+    confidence=cfg.confidence,
+    permutations=cfg.permutations,
+    seed=cfg.seed,
 )
 if not table.empty:
     table = markdown.order_rows(table, ["split", "model"], snakemake.params.order)
@@ -37,7 +38,7 @@ with atomic_path(snakemake.output.csv) as tmp:
 with atomic_path(snakemake.output.md) as tmp:
     tmp.write_text(
         markdown.format_comparison(
-            table, confidence=cfg.get("confidence", 0.95), bootstrap_group=group_column
+            table, confidence=cfg.confidence, bootstrap_group=group_column
         )
     )
 log.info("motivic vs control:\n%s", table.to_string())

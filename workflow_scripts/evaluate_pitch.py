@@ -1,7 +1,7 @@
 """Rule evaluate_pitch: every backend's f0 against the f0 references (mir_eval).
 
 The references are the demo corpus's ground truth (synth mode) or the f0 column of the
-recordings sheet (recordings mode); see rules/common.smk, F0_REFERENCES.
+recordings sheet (recordings mode); see motivic/workflow/inputs.py, Corpus.f0_references.
 """
 
 import pandas as pd

@@ -112,16 +112,17 @@ def resolve_class_weighting(training_cfg, split_strategy: str) -> str:
     """Class weighting of a run: ``training.class_weighting``, with ``auto`` resolved.
 
     ``auto`` (the default) is ``balanced`` for every grouped strategy
-    (``group``, ``group_kfold``, ``logo``), where holding out whole recordings
-    leaves the tested class a minority of its fold's training data (issue 19,
-    point 3), and ``none`` for ``random``.
+    (``group``, ``group_kfold``, ``logo`` and their ``motif_`` / ``_by_<column>``
+    forms), where holding out whole recordings leaves the tested class a
+    minority of its fold's training data (issue 19, point 3), and ``none`` for
+    ``random``. The networks read it too (:func:`motivic.workflow.grid.run_training`).
 
     Parameters
     ----------
     training_cfg : mapping or None
         The ``training`` config section; only ``class_weighting`` is read.
     split_strategy : str
-        One of :data:`motivic.splits.STRATEGIES`.
+        A strategy name (:func:`motivic.splits.parse_strategy`).
 
     Returns
     -------
@@ -132,18 +133,17 @@ def resolve_class_weighting(training_cfg, split_strategy: str) -> str:
     MotivicError
         For an unknown setting or strategy.
     """
-    from motivic.splits import STRATEGIES
+    from motivic.splits import parse_strategy
 
     setting = (training_cfg or {}).get("class_weighting") or "auto"
     if setting not in ("auto", *CLASS_WEIGHTINGS):
         raise MotivicError(
             f"training.class_weighting={setting!r} must be one of {['auto', *CLASS_WEIGHTINGS]}"
         )
-    if split_strategy not in STRATEGIES:
-        raise MotivicError(f"split strategy {split_strategy!r} must be one of {list(STRATEGIES)}")
+    within_recording = parse_strategy(split_strategy).within_recording
     if setting != "auto":
         return setting
-    return "none" if split_strategy == "random" else "balanced"
+    return "none" if within_recording else "balanced"
 
 
 def _deltas(mfcc: np.ndarray, order: int) -> np.ndarray:

@@ -1,9 +1,12 @@
-"""The two documented readings of the contour stage as option presets.
+"""The readings of the contour stage as option presets.
 
 ``paper`` is the paper's text (the default of ``config.yaml``); ``authors`` is the
-authors' released code (``config/authors.yaml``). :func:`mode_options` lays a preset
-over a configured ``contour`` slice, keeping its phrase settings (gaps, jumps, phrase
-length, reference), so one run can compare both readings on the same f0.
+authors' released code (``config/authors.yaml``); ``notes`` is the note-level reading
+(:mod:`motivic.contour.notes`: the paper's steps and classes, every token an interval
+between notes of at least 0.1 s, drift under 50 cents inside a note; the reading of
+``config/real-singing.yaml``, docs/method.md "Choosing the reading"). :func:`mode_options`
+lays a preset over a configured ``contour`` slice, keeping its phrase settings (gaps,
+jumps, phrase length, reference), so one run can compare the readings on the same f0.
 """
 
 from __future__ import annotations
@@ -34,6 +37,18 @@ MODE_PRESETS: dict[str, dict] = {
         "sign": "down",
         "min_step_s": 0.0,
         "tie_break": "greedy",
+    },
+    "notes": {
+        "method": "notes",
+        "epsilon": 66.0,
+        "band_cents": None,
+        "n_classes": 4,
+        "class_edges": None,
+        "ties": "lower",
+        "sign": "up",
+        "min_step_s": 0.1,
+        "min_interval_cents": 50.0,
+        "tie_break": "least_squares",
     },
 }
 

@@ -79,6 +79,7 @@ import logging
 import numpy as np
 
 from motivic.contour.classes import IntervalClasses, _check_positive, hz_to_cents
+from motivic.contour.notes import note_segments
 from motivic.contour.phrases import Phrase
 from motivic.contour.steps import TIE_BREAKS, range_bounded_steps, step_approximation
 from motivic.core.errors import MotivicError
@@ -87,7 +88,7 @@ __all__ = ["METHODS", "simplify"]
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("paper", "authors")
+METHODS = ("paper", "authors", "notes")
 _TIME_TOL_S = 1e-9
 
 # --------------------------------------------------------------------------- phrases
@@ -240,6 +241,24 @@ def _authors_steps(run, cents, times_s, hop_s, *, band) -> np.ndarray:
     ).reshape(-1, 4)
 
 
+def _note_steps(run, cents, times_s, hop_s, *, band, min_note_s, min_interval_cents, tie_break):
+    """Step table of one voiced run in the note-level reading (:mod:`.notes`):
+    level = pitch = the median of each note's frames."""
+    t0 = times_s[run]
+    notes = note_segments(
+        cents[run],
+        t0,
+        hop_s=hop_s,
+        band_cents=band,
+        min_note_s=min_note_s,
+        min_interval_cents=min_interval_cents,
+        tie_break=tie_break,
+    )
+    return np.array(
+        [[t0[a], t0[b - 1] + hop_s, pitch, pitch] for a, b, pitch in notes], dtype=float
+    ).reshape(-1, 4)
+
+
 def simplify(
     times_s,
     f0_hz,
@@ -254,13 +273,14 @@ def simplify(
     min_gap_s: float = 0.15,
     max_jump_cents: float = 1000.0,
     min_step_s: float = 0.03,
+    min_interval_cents: float = 50.0,
     min_phrase_tokens: int = 5,
     reference_hz: float = 55.0,
     tie_break: str = "least_squares",
 ) -> list[Phrase]:
     """Simplify an f0 contour into phrases of signed interval classes.
 
-    Two readings (``method``), sharing stages 1–3 of the module docstring (cents, phrase
+    Three readings (``method``), sharing stages 1–3 of the module docstring (cents, phrase
     splitting at unvoiced gaps, outlier runs):
 
     ``"paper"`` (default; the paper's text). Fewest-step ε-band approximation with a
@@ -283,13 +303,20 @@ def simplify(
     (``class_edges: [70, 112]``, ``n_classes: 3``, ``ties: inner``, ``sign: down``;
     ``config/authors.yaml``).
 
+    ``"notes"`` (a note-level reading, :mod:`motivic.contour.notes`): the paper's
+    fewest-step segmentation, then steps shorter than ``min_step_s`` (0.1 s in its preset,
+    the shortest sung note; a vibrato half cycle lasts less) join their neighbour closer in
+    pitch, shortest first, and adjacent steps whose medians differ by less than
+    ``min_interval_cents`` (drift within a note) are joined, closest first. Level = pitch =
+    the median of all the note's frames; classes as configured (the paper's in its preset).
+
     Parameters
     ----------
     times_s : array_like [shape=(n,)], strictly increasing
         Frame times in seconds.
     f0_hz : array_like [shape=(n,)]
         f0 per frame; ≤ 0 or not finite marks unvoiced frames.
-    method : {"paper", "authors"}
+    method : {"paper", "authors", "notes"}
         Which reading of the step approximation.
     epsilon : float > 0
         Interval class width (when ``class_edges`` is None) and band width (when
@@ -311,13 +338,17 @@ def simplify(
     max_jump_cents : float > 0
         Larger frame-to-frame jumps are tracking errors.
     min_step_s : float >= 0
-        Shorter steps are absorbed by their neighbours (paper mode).
+        Shorter steps are absorbed by their neighbours (paper mode) or joined with them
+        (notes mode: the shortest note).
+    min_interval_cents : float >= 0
+        Notes mode: adjacent notes closer in pitch are one note (drift).
     min_phrase_tokens : int >= 1
         Phrases with fewer tokens are dropped.
     reference_hz : float > 0
         Frequency of 0 cents.
     tie_break : {"least_squares", "greedy"}
-        Which fewest-step segmentation :func:`step_approximation` returns (paper mode).
+        Which fewest-step segmentation :func:`step_approximation` returns (paper and notes
+        modes).
 
     Returns
     -------
@@ -339,6 +370,7 @@ def simplify(
     min_gap_s = _check_positive("min_gap_s", min_gap_s, allow_zero=True)
     max_jump_cents = _check_positive("max_jump_cents", max_jump_cents)
     min_step_s = _check_positive("min_step_s", min_step_s, allow_zero=True)
+    min_interval_cents = _check_positive("min_interval_cents", min_interval_cents, allow_zero=True)
     if int(min_phrase_tokens) != min_phrase_tokens or min_phrase_tokens < 1:
         raise MotivicError(f"min_phrase_tokens={min_phrase_tokens!r} must be an integer >= 1")
     if tie_break not in TIE_BREAKS:
@@ -354,6 +386,17 @@ def simplify(
     for run in runs:
         if method == "authors":
             steps = _authors_steps(run, cents, times, hop_s, band=band)
+        elif method == "notes":
+            steps = _note_steps(
+                run,
+                cents,
+                times,
+                hop_s,
+                band=band,
+                min_note_s=min_step_s,
+                min_interval_cents=min_interval_cents,
+                tie_break=tie_break,
+            )
         else:
             steps = _steps_for_run(
                 run, cents, times, hop_s, epsilon=band, min_step_s=min_step_s, tie_break=tie_break

@@ -9,9 +9,12 @@ script can pass its slice straight through.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 import logging
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import yaml
 
@@ -19,12 +22,21 @@ from motivic.core.errors import MotivicError
 
 __all__ = [
     "RUNTIME_TRAINING_KEYS",
+    "RUNTIME_TRAINING_RESOURCES",
     "SCHEMA_PATH",
+    "AugmentSettings",
+    "ReportSettings",
+    "SanitySettings",
+    "SegmentSettings",
+    "Settings",
     "cfg_slice",
     "evaluation_params",
     "load_config",
+    "runtime_resources",
+    "schema_defaults",
     "training_params",
     "validate_config",
+    "with_runtime_settings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,10 +160,15 @@ def cfg_slice(config: Mapping, *keys: str) -> Any:
     return _sorted(copy.deepcopy(node if node is not None else {}))
 
 
-#: ``training`` keys that change where and how fast a job runs, never what it computes: the
-#: workflow passes them as resources, so changing them reruns nothing (a resumed run may
-#: continue on another device or with more loader workers).
-RUNTIME_TRAINING_KEYS = ("num_workers", "device", "channels_last")
+#: ``training`` keys that change where and how fast a job runs, never what it computes, and the
+#: Snakemake resource each travels as: resources are not params, so changing them reruns nothing
+#: (a resumed run may continue on another device or with more loader workers).
+RUNTIME_TRAINING_RESOURCES = {
+    "num_workers": "loader_workers",
+    "device": "torch_device",
+    "channels_last": "channels_last",
+}
+RUNTIME_TRAINING_KEYS = tuple(RUNTIME_TRAINING_RESOURCES)
 
 #: ``training`` keys that evaluating a trained checkpoint reads: how its batches are formed,
 #: the precision it runs in, and the seed recorded beside its metrics. The other keys only
@@ -167,3 +184,159 @@ def training_params(training: Mapping | None) -> dict:
 def evaluation_params(training: Mapping | None) -> dict:
     """The ``training`` keys that change an evaluation's outputs (see :data:`EVALUATION_TRAINING_KEYS`)."""
     return {k: v for k, v in _sorted(dict(training or {})).items() if k in EVALUATION_TRAINING_KEYS}
+
+
+def runtime_resources(training: Mapping) -> dict:
+    """The run-time ``training`` keys as the resources of a torch rule.
+
+    ``device`` travels as a string, ``num_workers`` as an integer and ``channels_last`` as
+    0 or 1 (Snakemake resources are numbers or strings). :func:`with_runtime_settings` is the
+    inverse, in the job.
+    """
+    values = {**schema_defaults("training"), **dict(training or {})}
+    return {
+        "loader_workers": int(values["num_workers"]),
+        "torch_device": str(values["device"]),
+        "channels_last": int(bool(values["channels_last"])),
+    }
+
+
+def with_runtime_settings(training: Mapping, resources: Any) -> dict:
+    """A job's ``training`` params with the run-time keys read back from its resources.
+
+    ``resources`` is any object with the attributes :func:`runtime_resources` names (a
+    Snakemake job's ``resources``); an attribute it lacks leaves the key as it is.
+    """
+    settings = dict(training or {})
+    decode = {"num_workers": int, "device": str, "channels_last": lambda v: bool(int(v))}
+    for key, resource in RUNTIME_TRAINING_RESOURCES.items():
+        if hasattr(resources, resource):
+            settings[key] = decode[key](getattr(resources, resource))
+    return settings
+
+
+# ---------------------------------------------------------------------------
+# typed sections: the schema is the one source of defaults
+# ---------------------------------------------------------------------------
+
+
+@cache
+def _schema(schema_path: str = str(SCHEMA_PATH)) -> dict:
+    return yaml.safe_load(Path(schema_path).read_text())
+
+
+def schema_defaults(*section: str) -> dict:
+    """The defaults the schema gives the keys of one config section.
+
+    Parameters
+    ----------
+    *section : str
+        Path of the section, e.g. ``"augment"`` or ``"baselines", "mfcc_svm"``.
+
+    Returns
+    -------
+    defaults : dict
+        Key -> default (deep copies) for every key of the section that has one.
+
+    Raises
+    ------
+    MotivicError
+        If the schema has no such section.
+    """
+    node = _schema()
+    for key in section:
+        props = node.get("properties", {})
+        if key not in props:
+            raise MotivicError(f"the config schema has no section {'.'.join(section)}")
+        node = props[key]
+    return {
+        key: copy.deepcopy(sub["default"])
+        for key, sub in node.get("properties", {}).items()
+        if "default" in sub
+    }
+
+
+class Settings:
+    """Base of the typed config sections: fields named like the section's keys, no defaults.
+
+    A subclass is a frozen dataclass that sets :attr:`SECTION`; :meth:`from_config` fills the
+    keys a mapping leaves out from the schema's defaults, so a default lives in one place
+    (``schemas/config.schema.yaml``) and no caller spells it again.
+    """
+
+    SECTION: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_config(cls, mapping: Mapping | None):
+        """Build from a config mapping (a section or a slice of it).
+
+        Raises
+        ------
+        MotivicError
+            Naming a key the section does not have (with the closest valid one), or a key
+            that is neither given nor defaulted by the schema.
+        """
+        names = [f.name for f in dataclasses.fields(cls)]
+        values = {**schema_defaults(*cls.SECTION), **dict(mapping or {})}
+        where = ".".join(cls.SECTION)
+        for key in values:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {where}.{close[0]}?)" if close else ""
+                raise MotivicError(f"{where}.{key} is not a key of {where}{hint}")
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise MotivicError(f"{where}: no value and no schema default for {missing}")
+        return cls(**{n: values[n] for n in names})
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentSettings(Settings):
+    """The ``augment`` section: SpecAugment masks and the per-class plan (docs/training.md)."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("augment",)
+    policy: str
+    freq_mask_bands: int
+    time_mask_frames: int
+    time_mask_max_fraction: float
+    fill: str
+    plan: Any
+    minority_copies: int
+    fraction: float
+    seed: int
+    policies: list
+    table2: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportSettings(Settings):
+    """The ``report`` section: bootstrap size, confidence, seed, group level, permutations."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("report",)
+    bootstrap: int
+    confidence: float
+    seed: int
+    bootstrap_group: str | None
+    permutations: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentSettings(Settings):
+    """The ``segments`` section: motif segments and the duration-matched controls."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("segments",)
+    min_duration_s: float
+    max_overlap: float
+    seed: int
+    merge_overlaps: bool
+    motif_kinds: list
+
+
+@dataclasses.dataclass(frozen=True)
+class SanitySettings(Settings):
+    """The ``sanity`` section: which sanity rows run, and their seed."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("sanity",)
+    duration_only: bool
+    shuffled_labels: bool
+    seed: int

@@ -16,12 +16,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from motivic.core.io import atomic_path
+from motivic.splits import parse_strategy
 
 __all__ = [
     "SPLIT_HEADINGS",
     "format_comparison",
     "format_pooled",
     "order_rows",
+    "split_heading",
     "write_pooled_tables",
 ]
 
@@ -29,16 +31,35 @@ logger = logging.getLogger(__name__)
 
 #: Section headings of the Markdown tables, per split strategy.
 SPLIT_HEADINGS = {
-    "random": "Split `random` — motifs shuffled into train/val/test (the paper's setting; "
-    "clip corpora: passages shuffled, nested cuts kept together)",
-    "random_clips": "Split `random_clips` — random over clips (authors' protocol; duplicates and "
-    "nested cuts of one passage may straddle train and test)",
-    "random_contents": "Split `random_contents` — random over distinct contents (copies kept "
-    "together; nested cuts of one passage may straddle train and test)",
+    "random": (
+        "Split `random` — within-recording figures: motifs shuffled into train/val/test (the "
+        "paper's setting; clip corpora: passages shuffled, nested cuts kept together); test "
+        "segments share recordings, singers and motifs with training"
+    ),
+    "random_clips": (
+        "Split `random_clips` — within-recording figures: random over clips (authors' protocol; "
+        "duplicates and nested cuts of one passage may straddle train and test)"
+    ),
+    "random_contents": (
+        "Split `random_contents` — within-recording figures: random over distinct contents "
+        "(copies kept together; nested cuts of one passage may straddle train and test)"
+    ),
     "group": "Split `group` — all segments of a group in one split (no group in two splits)",
     "group_kfold": "Split `group_kfold` — K folds over groups, every group tested once",
     "logo": "Split `logo` — leave one group out, every group tested once",
 }
+
+
+def split_heading(name: str) -> str:
+    """Heading of a split strategy's table: :data:`SPLIT_HEADINGS` of its base, with its
+    grouping column (``_by_<column>``) and motif holdout (``motif_``) spelled out."""
+    spec = parse_strategy(name)
+    heading = SPLIT_HEADINGS[spec.base].replace(f"`{spec.base}`", f"`{name}`")
+    if spec.group_column:
+        heading += f", grouped by `{spec.group_column}`"
+    if spec.hold_out_motifs:
+        heading += "; every occurrence of a tested motif kept out of training and validation"
+    return heading
 
 
 def order_rows(table: pd.DataFrame, keys: Sequence[str], order: dict | None = None) -> pd.DataFrame:
@@ -226,6 +247,14 @@ def format_comparison(
         "exchangeable; exact over all 2^n sign flips, or Monte Carlo (MC) where 2^n exceeds "
         "`report.permutations`.\n"
     )
+    within = sorted({str(s) for s in table["split"] if parse_strategy(str(s)).within_recording})
+    if within:
+        notes += (
+            f"Rows of split {', '.join(f'`{s}`' for s in within)} are within-recording "
+            "figures: test segments share recordings (and motifs, for the motivic side) with "
+            "training, so they measure recognition of seen takes, not the claim; read the "
+            "grouped splits for it.\n"
+        )
     return _markdown(header, lines) + "\n" + notes
 
 

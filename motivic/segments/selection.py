@@ -24,6 +24,7 @@ from motivic.core.errors import MotivicError
 from motivic.mining.kinds import KINDS
 
 __all__ = [
+    "MOTIF_IDS_COLUMN",
     "SEGMENT_COLUMNS",
     "control_segments",
     "interval_overlap_s",
@@ -46,6 +47,9 @@ SEGMENT_COLUMNS = [
     "duration_s",
 ]
 
+#: Every motif id of a segment, ``;``-separated (several after merging): what
+#: ``motif_`` split strategies hold out (:mod:`motivic.splits.plan`).
+MOTIF_IDS_COLUMN = "motif_ids"
 _OCCURRENCE_COLUMNS = ("motif_id", "recording", "label", "start_s", "end_s", "duration_s")
 _EPS_S = 1e-9
 
@@ -152,7 +156,8 @@ def motif_segments(
     Returns
     -------
     segments : pd.DataFrame
-        Columns :data:`SEGMENT_COLUMNS`, sorted by recording, start, end and
+        Columns :data:`SEGMENT_COLUMNS` and ``motif_ids`` (every member's motif
+        id, sorted, ``;``-separated), sorted by recording, start, end and
         motif. ``segment_id`` is ``"{recording}:{motif_id}:{k}"`` where ``k``
         counts the kept occurrences of that motif in that recording in time
         order, so ids are stable for a given occurrence table. ``recording``,
@@ -195,10 +200,12 @@ def motif_segments(
     n_occurrences = len(kept)
     if merge_overlaps:
         kept = merge_overlapping(kept)
+    else:
+        kept[MOTIF_IDS_COLUMN] = kept["motif_id"]
     k = kept.groupby(["recording", "motif_id"], sort=False).cumcount()
     kept["segment_id"] = kept["recording"] + ":" + kept["motif_id"] + ":" + k.astype(str)
     kept["group"] = [groups.get(r, r) for r in kept["recording"]]
-    out = kept.loc[:, SEGMENT_COLUMNS]
+    out = kept.loc[:, [*SEGMENT_COLUMNS, MOTIF_IDS_COLUMN]]
     out.attrs["merged"] = n_occurrences - len(out)
     return out
 
@@ -214,6 +221,9 @@ def merge_overlapping(occurrences: pd.DataFrame) -> pd.DataFrame:
     ``motif_id``), so a nested closed pattern P inside P+x becomes the P+x
     occurrence, and two partly overlapping motifs one segment covering both.
     Occurrences that only touch (one ends where the next starts) stay apart.
+    Column ``motif_ids`` lists every member's motif id (sorted, ``;``-separated;
+    members' own ``motif_ids`` when the input has them), so a split can hold
+    out every motif a merged segment contains.
 
     Parameters
     ----------
@@ -223,8 +233,8 @@ def merge_overlapping(occurrences: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     merged : pd.DataFrame
-        Same columns, sorted by recording, start, end and motif, ``duration_s``
-        updated when present; fresh index.
+        Same columns plus ``motif_ids``, sorted by recording, start, end and
+        motif, ``duration_s`` updated when present; fresh index.
     """
     _require_columns(occurrences, ["recording", "motif_id", "start_s", "end_s"], "occurrences")
     occ = occurrences.sort_values(
@@ -243,6 +253,10 @@ def merge_overlapping(occurrences: pd.DataFrame) -> pd.DataFrame:
         cluster[i] = c
     occ["_cluster"] = cluster
     occ["_length"] = ends - starts
+    members = occ[MOTIF_IDS_COLUMN] if MOTIF_IDS_COLUMN in occ.columns else occ["motif_id"]
+    ids = members.astype(str).str.split(";").groupby(cluster).agg(
+        lambda lists: ";".join(sorted({m for ids in lists for m in ids if m}))
+    )
     best = occ.sort_values(
         ["_cluster", "_length", "start_s", "motif_id"],
         ascending=[True, False, True, True],
@@ -252,6 +266,7 @@ def merge_overlapping(occurrences: pd.DataFrame) -> pd.DataFrame:
     best = best.set_index("_cluster")
     best["start_s"] = span["start_s"]
     best["end_s"] = span["end_s"]
+    best[MOTIF_IDS_COLUMN] = ids
     if "duration_s" in best.columns:
         best["duration_s"] = best["end_s"] - best["start_s"]
     n_merged = len(occ) - len(best)

@@ -35,6 +35,17 @@ strategy keeps a passage on one side: in ``random`` the passage is the unit
 shuffled, and the grouped strategies join the groups a passage spans
 (:func:`merge_units`).
 
+Strategy names extend these bases (:mod:`.plan`, :func:`parse_strategy`):
+``<base>_by_<column>`` groups by another column (``logo_by_singer``: leave one
+singer out), and ``motif_<base>`` holds out whole motifs within the base's
+group folds (``motif_group_kfold``: a training or validation segment sharing a
+motif id with a test segment of its fold is ``excluded``).
+
+One plan per comparison (:func:`make_plan`): a grouped strategy's folds are
+drawn once from the union of the datasets' segments, and every dataset's
+segments follow their group (:func:`apply_plan`), so the motivic and
+non-motivic models of a row train, select and test on the same recordings.
+
 In ``group_kfold`` and ``logo`` the training groups of a fold are split again,
 *by group*, into train and validation (:func:`inner_validation`), so no group
 is on both sides of the checkpoint selection either.
@@ -47,8 +58,9 @@ validation, training); ``group_kfold`` and ``logo`` need two (one tested, one
 trained on): a label with only two groups then has none in the validation part
 of a fold, which only weakens checkpoint selection for it.
 
-Layout: :mod:`.units` (overlap clusters, the holdout draws, labels that sit out),
-:mod:`.folds` (:func:`make_folds` for every strategy, inner validation),
+Layout: :mod:`.units` (strategy names, overlap clusters, the holdout draws,
+labels that sit out), :mod:`.folds` (:func:`make_folds` for every base strategy,
+inner validation), :mod:`.plan` (the shared plan of a comparison),
 :mod:`.files` (the split and folds tables on disk).
 """
 
@@ -61,32 +73,52 @@ from motivic.splits.folds import (
     make_folds,
     strategy_params,
 )
+from motivic.splits.plan import (
+    MOTIF_IDS_COLUMN,
+    SplitPlan,
+    apply_plan,
+    make_plan,
+    read_plan,
+    segment_motifs,
+    write_plan,
+)
 from motivic.splits.units import (
     EXCLUDED,
     HOLDOUT_STRATEGIES,
     PASSAGE_COLUMN,
     SPLIT_NAMES,
     STRATEGIES,
+    Strategy,
     merge_units,
     overlap_clusters,
+    parse_strategy,
 )
 
 __all__ = [
     "EXCLUDED",
     "HOLDOUT_STRATEGIES",
-    "SPLIT_NAMES",
+    "MOTIF_IDS_COLUMN",
     "PASSAGE_COLUMN",
+    "SPLIT_NAMES",
     "STRATEGIES",
     "FoldPlan",
+    "SplitPlan",
+    "Strategy",
+    "apply_plan",
     "assign_splits",
     "fold_count",
     "inner_validation",
     "load_split",
     "make_folds",
+    "make_plan",
     "merge_units",
     "overlap_clusters",
+    "parse_strategy",
     "read_fold_count",
+    "read_plan",
+    "segment_motifs",
     "strategy_params",
     "write_folds",
+    "write_plan",
     "write_split",
 ]

@@ -24,6 +24,7 @@ from motivic.splits.units import (
     _sat_out,
     merge_units,
     overlap_clusters,
+    parse_strategy,
     time_key,
 )
 
@@ -143,8 +144,10 @@ def fold_count(split_cfg: Mapping, strategy: str) -> int | None:
     """Number of folds known from the configuration alone; ``None`` for ``logo`` (one per group).
 
     ``random`` and ``group``: ``split.repeats`` (default 1); ``group_kfold``:
-    ``split.folds`` (default 5).
+    ``split.folds`` (default 5). ``strategy`` is a strategy name
+    (:func:`~motivic.splits.units.parse_strategy`); its base decides.
     """
+    strategy = parse_strategy(strategy).base
     if strategy in HOLDOUT_STRATEGIES:
         return int(split_cfg.get("repeats", 1))
     if strategy == "group_kfold":
@@ -166,10 +169,17 @@ _STRATEGY_KEYS = {
 
 
 def strategy_params(split_cfg: Mapping, strategy: str) -> dict:
-    """The keys of the ``split`` section that ``strategy`` reads, as keywords of :func:`make_folds`."""
-    if strategy not in _STRATEGY_KEYS:
-        raise MotivicError(f"split strategy={strategy!r} must be one of {', '.join(STRATEGIES)}")
-    return {k: split_cfg[k] for k in _STRATEGY_KEYS[strategy] if k in split_cfg}
+    """The keys of the ``split`` section that ``strategy`` reads, as keywords of :func:`make_folds`.
+
+    ``strategy`` is a strategy name (:func:`~motivic.splits.units.parse_strategy`):
+    its base decides which keys, and a ``_by_<column>`` name sets ``group_column``
+    itself (so editing ``split.group_column`` reruns nothing of it).
+    """
+    spec = parse_strategy(strategy)
+    params = {k: split_cfg[k] for k in _STRATEGY_KEYS[spec.base] if k in split_cfg}
+    if spec.group_column:
+        params["group_column"] = spec.group_column
+    return params
 
 
 def inner_validation(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,10 +19,69 @@ EXCLUDED = (
 )
 STRATEGIES = ("random", "group", "group_kfold", "logo", "random_clips", "random_contents")
 HOLDOUT_STRATEGIES = ("random", "group", "random_clips", "random_contents")
+#: Strategies whose units are groups of whole recordings (:func:`parse_strategy`).
+GROUPED_STRATEGIES = ("group", "group_kfold", "logo")
 #: Column of clip corpora holding each clip's passage (:mod:`motivic.corpus.passages`).
 PASSAGE_COLUMN = "passage"
 _FOLD_PREFIX = "fold_"
 _EPS_S = 1e-9
+#: Strategy-name prefix that holds out whole motifs (:func:`parse_strategy`).
+MOTIF_PREFIX = "motif_"
+#: Strategy-name infix naming the grouping column, e.g. ``logo_by_singer``.
+GROUP_INFIX = "_by_"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A parsed strategy name ``[motif_]<base>[_by_<column>]`` (:mod:`motivic.splits.plan`).
+
+    Attributes
+    ----------
+    name : str
+        As configured (the ``{split}`` wildcard).
+    base : str
+        One of :data:`~motivic.splits.units.STRATEGIES`.
+    group_column : str or None
+        The ``_by_<column>`` override, else ``None`` (``split.group_column``).
+    hold_out_motifs : bool
+        ``motif_`` prefix.
+    """
+
+    name: str
+    base: str
+    group_column: str | None = None
+    hold_out_motifs: bool = False
+
+    @property
+    def within_recording(self) -> bool:
+        """Whether a recording can be in training and test at once (the segment-level holdouts)."""
+        return self.base not in GROUPED_STRATEGIES
+
+
+def parse_strategy(name: str) -> Strategy:
+    """Parse ``[motif_]<base>[_by_<column>]``.
+
+    Raises
+    ------
+    MotivicError
+        On an unknown base, or a prefix or suffix on ``random``.
+    """
+    rest = str(name)
+    hold_out = rest.startswith(MOTIF_PREFIX)
+    if hold_out:
+        rest = rest[len(MOTIF_PREFIX) :]
+    base, infix, column = rest.partition(GROUP_INFIX)
+    if base not in STRATEGIES or (infix and not column):
+        raise MotivicError(
+            f"split strategy {name!r} must be [motif_]<base>[_by_<column>] with base one of "
+            f"{', '.join(STRATEGIES)}"
+        )
+    if base not in GROUPED_STRATEGIES and (hold_out or infix):
+        raise MotivicError(
+            f"split strategy {name!r}: {base} is a segment-level holdout; motif_ and _by_ "
+            f"apply to the grouped strategies ({', '.join(GROUPED_STRATEGIES)})"
+        )
+    return Strategy(str(name), base, column or None, hold_out)
 
 
 def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:

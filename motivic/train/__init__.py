@@ -46,7 +46,13 @@ from motivic.train.checkpoints import (
     model_from_checkpoint,
     resolve_device,
 )
-from motivic.train.config import SELECT_METRICS, TrainConfig, TrainHistory
+from motivic.train.config import (
+    SELECT_METRICS,
+    TrainConfig,
+    TrainHistory,
+    class_priors,
+    class_weights,
+)
 from motivic.train.loop import fit, predict
 
 __all__ = [
@@ -54,6 +60,8 @@ __all__ = [
     "TrainConfig",
     "TrainHistory",
     "check_feature_params",
+    "class_priors",
+    "class_weights",
     "fit",
     "last_checkpoint_path",
     "load_checkpoint",

@@ -178,6 +178,11 @@ class MelDataset(Dataset):
         read, before ``normalise``: the log floor
         (:func:`motivic.features.silence_value`), so every batch pads with
         silence whatever the store was padded with. ``None`` keeps the store's.
+    cache : bool
+        Keep every store row in memory after its first read (only its valid
+        frames when ``pad_value`` is set), so later epochs do not read and
+        decompress the store again. Each process keeps its own copy: meant for
+        in-process loading (``num_workers=0``) of stores that fit in memory.
 
     Items
     -----
@@ -196,9 +201,11 @@ class MelDataset(Dataset):
         normalise: Callable[[np.ndarray, int], np.ndarray] | None = None,
         seed: int = 0,
         pad_value: float | None = None,
+        cache: bool = False,
     ) -> None:
         self.store = store
         self.pad_value = pad_value
+        self._cache: dict[int, tuple[np.ndarray, int, int]] | None = {} if cache else None
         self.indices = np.asarray(indices, dtype=np.int64)
         if self.indices.ndim != 1:
             raise MotivicError(f"indices has shape {self.indices.shape}; expected one dimension")
@@ -248,15 +255,30 @@ class MelDataset(Dataset):
             return self.augment
         return self.augment[position]
 
-    def __getitem__(self, key):
-        epoch, position = key if isinstance(key, tuple) else (self.epoch, key)
-        position = int(position)
-        mel, valid = self.store.read(int(self.indices[position]))
+    def _read(self, row: int) -> tuple[np.ndarray, int]:
+        """Spectrogram of store row ``row`` with its padding set to ``pad_value``, and its valid length."""
+        if self._cache is not None and row in self._cache:
+            kept, valid, n_frames = self._cache[row]
+            if self.pad_value is None:
+                return kept.copy(), valid
+            mel = np.full((*kept.shape[:-1], n_frames), self.pad_value, dtype=np.float32)
+            mel[..., : kept.shape[-1]] = kept
+            return mel, valid
+        mel, valid = self.store.read(row)
         mel = np.asarray(mel, dtype=np.float32)
         valid = int(valid)
+        if self._cache is not None:
+            kept = mel[..., :valid] if self.pad_value is not None else mel
+            self._cache[row] = (kept.copy(), valid, mel.shape[-1])
         if self.pad_value is not None and valid < mel.shape[-1]:
             mel = mel.copy()
             mel[:, valid:] = self.pad_value
+        return mel, valid
+
+    def __getitem__(self, key):
+        epoch, position = key if isinstance(key, tuple) else (self.epoch, key)
+        position = int(position)
+        mel, valid = self._read(int(self.indices[position]))
         if self.normalise is not None:
             mel = self.normalise(mel, valid)
         augment = self._augment_for(position)
@@ -321,27 +343,35 @@ def collate_crop(batch, *, crop: bool = True, min_frames: int = 32):
     valid_frames, labels, positions : torch.Tensor [shape=(batch,), dtype=int64]
     """
     xs, valid, labels, positions = zip(*batch)
-    x = torch.stack(xs)
     valid_t = torch.as_tensor(valid, dtype=torch.int64)
-    if crop:
-        frames = min(max(int(valid_t.max()), int(min_frames)), x.shape[-1])
-        x = x[..., :frames].contiguous()
+    if crop:  # crop each item before stacking: only the kept frames are copied
+        frames = min(max(int(valid_t.max()), int(min_frames)), xs[0].shape[-1])
+        xs = [x[..., :frames] for x in xs]
     return (
-        x,
+        torch.stack(xs),
         valid_t,
         torch.as_tensor(labels, dtype=torch.int64),
         torch.as_tensor(positions, dtype=torch.int64),
     )
 
 
+#: Fewest sorting chunks per shuffled epoch (:class:`LengthBucketSampler`).
+_MIN_CHUNKS = 4
+
+
 class LengthBucketSampler(torch.utils.data.Sampler):
     """Batch sampler grouping items of similar valid length.
 
     Each epoch: permute the items (if ``shuffle``), cut the permutation into
-    chunks of ``chunk_batches * batch_size`` items, stable-sort each chunk by
-    valid length, cut it into batches and shuffle the batch order. Without
-    ``shuffle`` all items are sorted by length (one chunk) and the batches come
-    in order. The order depends only on ``(seed, epoch)``.
+    chunks of ``c * batch_size`` items, stable-sort each chunk by valid length,
+    cut it into batches and shuffle the batch order. ``c`` is
+    ``chunk_batches``, but at most a quarter of the epoch's batches (at least
+    1), so a small training set is never sorted whole into the same length
+    strata every epoch: each chunk is a fresh random quarter of it, and an
+    item's batch mates change from epoch to epoch (with 4 batches or fewer,
+    batches are plain shuffled ones). Without ``shuffle`` all items are sorted
+    by length (one chunk) and the batches come in order. The order depends
+    only on ``(seed, epoch)``.
 
     Parameters
     ----------
@@ -351,7 +381,8 @@ class LengthBucketSampler(torch.utils.data.Sampler):
     shuffle : bool
     seed : int
     chunk_batches : int >= 1
-        Batches per sorting chunk: larger means tighter length buckets and less randomness.
+        Most batches per sorting chunk: larger means tighter length buckets and less
+        randomness (capped at a quarter of the epoch's batches).
     bucket : bool
         ``False`` skips the sorting (plain shuffled batches).
     drop_last : bool
@@ -394,13 +425,18 @@ class LengthBucketSampler(torch.utils.data.Sampler):
         n = self.valid_frames.size
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
+    def chunk_size(self) -> int:
+        """Items per sorting chunk when shuffling: ``chunk_batches`` batches, at most a quarter of the epoch's."""
+        n_batches = -(-self.valid_frames.size // self.batch_size)
+        return self.batch_size * max(1, min(self.chunk_batches, n_batches // _MIN_CHUNKS))
+
     def batches(self) -> list[np.ndarray]:
         """Positions of each batch of the current epoch."""
         n = self.valid_frames.size
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(n) if self.shuffle else np.arange(n)
         if self.bucket:
-            chunk = self.chunk_batches * self.batch_size if self.shuffle else max(n, 1)
+            chunk = self.chunk_size() if self.shuffle else max(n, 1)
             parts = [order[i : i + chunk] for i in range(0, n, chunk)]
             order = (
                 np.concatenate([p[np.argsort(self.valid_frames[p], kind="stable")] for p in parts])

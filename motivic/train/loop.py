@@ -22,7 +22,14 @@ from motivic.core.errors import MotivicError
 from motivic.core.metrics import classification_metrics
 from motivic.train import accel
 from motivic.train.checkpoints import _save, last_checkpoint_path
-from motivic.train.config import _RESUMABLE_KEYS, SELECT_METRICS, TrainConfig, TrainHistory, _plain
+from motivic.train.config import (
+    _RESUMABLE_KEYS,
+    SELECT_METRICS,
+    TrainConfig,
+    TrainHistory,
+    _plain,
+    class_priors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +92,31 @@ def _batch_xy(batch, device: torch.device, channels_last: bool = False):
     return x, y.to(device, non_blocking=True)
 
 
+def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true`` (NaN when it is empty)."""
+    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
 def _train_epoch(
     model, loader, optimizer, scaler, loss_fn, device, use_amp, channels_last=False
-) -> float:
-    """One pass over ``loader``; ``use_amp`` is the ``amp`` mode (``off``/``bf16``/``fp16``)."""
+) -> tuple[float, float]:
+    """One pass over ``loader``: mean loss and running balanced accuracy of the pass.
+
+    ``use_amp`` is the ``amp`` mode (``off``/``bf16``/``fp16``). The predictions stay
+    on the device until the pass ends (no synchronisation per batch).
+    """
     model.train()
     total, count = 0.0, 0
+    truths, predictions = [], []
     for batch in loader:
         x, y = _batch_xy(batch, device, channels_last)
         optimizer.zero_grad(set_to_none=True)
         with accel.autocast(use_amp, device):
-            loss = loss_fn(_forward(model, x, batch, device).float(), y)
+            logits = _forward(model, x, batch, device).float()
+            loss = loss_fn(logits, y)
+        truths.append(y)
+        predictions.append(logits.detach().argmax(1))
         if not torch.isfinite(loss):
             raise MotivicError(f"training loss became {loss.item()}; lower training.learning_rate")
         scaler.scale(loss).backward()
@@ -105,7 +126,10 @@ def _train_epoch(
         count += y.shape[0]
     if not count:
         raise MotivicError("the training loader yielded no samples")
-    return total / count
+    balanced = _balanced_accuracy(
+        torch.cat(truths).cpu().numpy(), torch.cat(predictions).cpu().numpy()
+    )
+    return total / count, balanced
 
 
 @torch.no_grad()
@@ -136,6 +160,7 @@ def _validate(model, loader, device, use_amp, loss_fn, channels_last=False) -> d
     return {
         "loss": float(loss_fn(logits, labels)),
         "accuracy": metrics["accuracy"],
+        "balanced_accuracy": metrics["balanced_accuracy"],
         "f1": metrics["f1"],
         "auc": metrics["auc"],
     }
@@ -147,6 +172,29 @@ def _is_better(score: float, best: float, mode: str) -> bool:
     if math.isnan(best):
         return True
     return score > best if mode == "max" else score < best
+
+
+@dataclass
+class _ConstantLR:
+    """``training.lr_schedule: none``: a scheduler that keeps the learning rate."""
+
+    def step(self, metric) -> None:
+        """Nothing changes."""
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Nothing to restore."""
+
+
+def _scheduler(optimizer, cfg: TrainConfig, mode: str):
+    """The learning-rate schedule of ``cfg.lr_schedule`` (a factor of 1 keeps the rate)."""
+    if cfg.lr_schedule == "none" or cfg.lr_factor >= 1.0:
+        return _ConstantLR()
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode=mode, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
+    )
 
 
 @dataclass
@@ -162,6 +210,9 @@ def _identity(
 ) -> dict:
     config = {k: v for k, v in cfg.to_dict().items() if k not in _RESUMABLE_KEYS}
     data = {"n_train": _n_items(train_loader), "n_val": _n_items(val_loader)}
+    labels = getattr(getattr(train_loader, "dataset", None), "labels", None)
+    if labels is not None:  # the training items' classes (augmented copies included)
+        data["train_class_priors"] = class_priors(labels, len(label_names)).tolist()
     return _plain(
         {
             "model": model_name,
@@ -258,6 +309,7 @@ def fit(
     label_names: Sequence[str],
     resume: bool = True,
     progress: Callable[[dict], None] | None = None,
+    class_weights: Sequence[float] | None = None,
 ) -> TrainHistory:
     """Train ``model``; keep the best checkpoint by validation score and a resumable last one.
 
@@ -286,6 +338,9 @@ def fit(
         (``epochs``, ``num_workers`` and ``device`` may differ); otherwise start over.
     progress : callable or None
         Called after each epoch with that epoch's history row (a dict).
+    class_weights : sequence of float [shape=(n_classes,)] or None
+        Cross-entropy weight of each class (:func:`motivic.train.config.class_weights`);
+        the validation loss is weighted the same way. ``None``: unweighted.
 
     Returns
     -------
@@ -301,9 +356,7 @@ def fit(
     optimizer = torch.optim.Adam(
         model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
     )
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, mode=mode, factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
-    )
+    scheduler = _scheduler(optimizer, cfg, mode)
     scaler = accel.grad_scaler(use_amp, device)
     identity = _identity(
         model_name, model_kwargs, feature_params, label_names, cfg, train_loader, val_loader
@@ -334,7 +387,9 @@ def fit(
         channels_last,
         cfg.select_metric,
     )
-    loss_fn = nn.CrossEntropyLoss()
+    weights = None if class_weights is None else torch.as_tensor(class_weights, dtype=torch.float32)
+    loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))
+    val_loss_fn = nn.CrossEntropyLoss(weight=weights)  # validation logits are on the CPU
     rng_devices = (
         [device.index if device.index is not None else torch.cuda.current_device()]
         if device.type == "cuda"
@@ -343,6 +398,7 @@ def fit(
     run = _Run(
         model, train_loader, val_loader, cfg, device, use_amp, optimizer, scheduler, scaler,
         loss_fn, identity, checkpoint_path, last_path, progress, channels_last=channels_last,
+        val_loss_fn=val_loss_fn,
     )
     with _deterministic(cfg.deterministic), torch.random.fork_rng(devices=rng_devices):
         for epoch in range(history.start_epoch, cfg.epochs + 1):
@@ -371,6 +427,7 @@ class _Run:
     last_path: Path
     progress: Callable[[dict], None] | None
     channels_last: bool = False
+    val_loss_fn: nn.Module | None = None
 
 
 def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
@@ -387,17 +444,19 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     _set_epoch(val_loader, epoch)
     lr = optimizer.param_groups[0]["lr"]
     start = time.perf_counter()
-    train_loss = _train_epoch(
+    train_loss, train_balanced = _train_epoch(
         model, train_loader, optimizer, scaler, loss_fn, device, use_amp, run.channels_last
     )
-    val = _validate(model, val_loader, device, use_amp, loss_fn, run.channels_last)
+    val = _validate(model, val_loader, device, use_amp, run.val_loss_fn, run.channels_last)
     score = val[cfg.select_metric]
     scheduler.step(score)
     row = {
         "epoch": epoch,
         "train_loss": train_loss,
+        "train_balanced_accuracy": train_balanced,
         "val_loss": val["loss"],
         "val_accuracy": val["accuracy"],
+        "val_balanced_accuracy": val["balanced_accuracy"],
         "val_f1": val["f1"],
         "val_auc": val["auc"],
         "lr": lr,
@@ -406,6 +465,7 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     history.append(row)
     improved = _is_better(score, history.best_score, SELECT_METRICS[cfg.select_metric])
     val_metrics = {f"val_{k}": v for k, v in val.items()}
+    val_metrics["train_balanced_accuracy"] = train_balanced
     if improved:
         history.best_epoch, history.best_score = epoch, float(score)
         state.bad_epochs = 0
@@ -430,12 +490,14 @@ def _run_epoch(epoch: int, run: _Run, state: _State) -> bool:
     )
     _save(last, run.last_path)
     logger.info(
-        "epoch %d/%d train_loss=%.4f val_loss=%.4f val_accuracy=%.4f lr=%.2e %.1fs%s",
+        "epoch %d/%d train_loss=%.4f val_loss=%.4f val_accuracy=%.4f "
+        "val_balanced_accuracy=%.4f lr=%.2e %.1fs%s",
         epoch,
         cfg.epochs,
         train_loss,
         val["loss"],
         val["accuracy"],
+        val["balanced_accuracy"],
         lr,
         row["seconds"],
         " (best)" if improved else "",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from motivic import train
+from motivic.core.config import AugmentSettings
 from motivic.core.errors import MotivicError
 from motivic.core.metrics import classification_metrics, confusion, recording_vote
 from motivic.features import MelStore, channel_stats, silence_value
@@ -34,6 +35,7 @@ __all__ = [
     "load_run_data",
     "load_trained",
     "score_run",
+    "split_rows",
     "train_run",
 ]
 
@@ -103,21 +105,46 @@ def load_run_data(store_path: str | Path, split_path: str | Path) -> RunData:
     """
 
     store = MelStore(store_path)
-    split = load_split(split_path)
-    assigned = store.index["segment_id"].map(split)
-    if assigned.isna().any():
-        missing = store.index["segment_id"][assigned.isna()].iloc[0]
-        raise MotivicError(f"{split_path}: segment {missing!r} of store {store_path} has no split")
-    rows = {name: np.flatnonzero(assigned.to_numpy() == name) for name in ("train", "val", "test")}
-    empty = [name for name, r in rows.items() if r.size == 0]
-    if empty:
-        raise MotivicError(f"{split_path}: split(s) {empty} are empty for store {store_path}")
+    rows = split_rows(store.index["segment_id"], split_path, source=f"store {store_path}")
     used = np.sort(np.concatenate(list(rows.values())))
-    if used.size < len(assigned):
-        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - used.size)
     params = {k: v for k, v in store.attrs.items() if k not in _STORE_ONLY_ATTRS}
     labels = datasets.label_index(store.index["label"].to_numpy()[used])
     return RunData(store, rows, labels, params)
+
+
+def split_rows(
+    segment_ids: pd.Series, split_path: str | Path, *, source: str
+) -> dict[str, np.ndarray]:
+    """Positions of the ``train``, ``val`` and ``test`` segments of ``segment_ids`` in a split file.
+
+    Segments whose split is none of the three (e.g. ``excluded``) are left out.
+
+    Parameters
+    ----------
+    segment_ids : pd.Series
+        Segment ids in row order (a store's index, a segments table).
+    split_path : path
+        The split file (:func:`motivic.splits.load_split`).
+    source : str
+        What the ids come from, named in error messages.
+
+    Raises
+    ------
+    MotivicError
+        If a segment is missing from the split file, or a split is empty.
+    """
+    assigned = segment_ids.map(load_split(split_path))
+    if assigned.isna().any():
+        missing = segment_ids[assigned.isna()].iloc[0]
+        raise MotivicError(f"{split_path}: segment {missing!r} of {source} has no split")
+    rows = {name: np.flatnonzero(assigned.to_numpy() == name) for name in ("train", "val", "test")}
+    empty = [name for name, r in rows.items() if r.size == 0]
+    if empty:
+        raise MotivicError(f"{split_path}: split(s) {empty} are empty for {source}")
+    n_used = sum(r.size for r in rows.values())
+    if n_used < len(assigned):
+        logger.info("%d segments are in no split (e.g. excluded labels)", len(assigned) - n_used)
+    return rows
 
 
 def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
@@ -142,40 +169,38 @@ def _mask_fill(data: RunData, normalise, mode: str) -> float | None:
     return 0.0
 
 
-def _training_items(data: RunData, augment_cfg: Mapping, seed: int, normalise=None):
+def _training_items(data: RunData, augment_cfg: Mapping, normalise=None):
     """Training rows plus the masked copies of the run's plan (``augment.plan``, ``policy``)."""
 
     rows = data.rows["train"]
-    policy = augment_cfg.get("policy", "none")
-    if policy == "none":
+    settings = AugmentSettings.from_config(augment_cfg)  # defaults: the schema's
+    if settings.policy == "none":
         return rows, None
     names = np.asarray(data.label_names, dtype=object)[data.labels("train")]
     plans = _augment.resolve_plan(
-        augment_cfg.get("plan", "paper"),
+        settings.plan,
         names,
-        minority_copies=augment_cfg.get("minority_copies", 3),
-        fraction=augment_cfg.get("fraction", 0.5),
+        minority_copies=settings.minority_copies,
+        fraction=settings.fraction,
     )
-    plans = _augment.apply_policy(plans, policy)
-    plan = _augment.plan_copies(
-        names, plans, rng=np.random.default_rng(augment_cfg.get("seed", seed))
-    )
-    fill_value = _mask_fill(data, normalise, augment_cfg.get("fill", "pad"))
+    plans = _augment.apply_policy(plans, settings.policy)
+    plan = _augment.plan_copies(names, plans, rng=np.random.default_rng(settings.seed))
+    fill_value = _mask_fill(data, normalise, settings.fill)
 
     def make(p: str) -> _augment.SpecAugment:
         return _augment.SpecAugment(
             policy=p,
-            freq_mask_bands=augment_cfg.get("freq_mask_bands", 16),
-            time_mask_frames=augment_cfg.get("time_mask_frames", 20),
-            time_mask_max_fraction=augment_cfg.get("time_mask_max_fraction", 0.2),
+            freq_mask_bands=settings.freq_mask_bands,
+            time_mask_frames=settings.time_mask_frames,
+            time_mask_max_fraction=settings.time_mask_max_fraction,
             fill_value=fill_value,
         )
 
     indices, augments = datasets.plan_items(rows, plan, make)
     logger.info(
         "augmentation %s (plan %s): %d originals + %d masked copies",
-        policy,
-        augment_cfg.get("plan", "paper"),
+        settings.policy,
+        settings.plan,
         rows.size,
         len(plan),
     )
@@ -203,6 +228,7 @@ def _loader(data: RunData, rows, cfg, device, *, shuffle, augment=None, normalis
         normalise=normalise,
         seed=cfg.seed,
         pad_value=data.pad_value,
+        cache=cfg.num_workers == 0,  # in-process loading reads each segment once
     )
     return datasets.make_loader(
         dataset,
@@ -258,11 +284,20 @@ def train_run(
     model = models.build(model_name, len(data.label_to_index), **kwargs)
     cfg = fit_min_frames(cfg, model)
     normalise = data.normaliser()
-    train_rows, augments = _training_items(data, augment or {}, cfg.seed, normalise)
+    train_rows, augments = _training_items(data, augment or {}, normalise)
     train_loader = _loader(
         data, train_rows, cfg, device, shuffle=True, augment=augments, normalise=normalise
     )
     val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
+    train_labels = train_loader.dataset.labels
+    weights = train.class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
+    priors = train.class_priors(train_labels, len(data.label_names))
+    logger.info(
+        "training class priors %s; class weighting %s%s",
+        ", ".join(f"{name} {p:.3f}" for name, p in zip(data.label_names, priors)),
+        cfg.class_weighting,
+        "" if weights is None else " (loss weights " + ", ".join(f"{w:.3f}" for w in weights) + ")",
+    )
     logger.info(
         "%s on %s: %d train / %d val segments, %d classes, %d parameters, device %s",
         model_name,
@@ -285,6 +320,7 @@ def train_run(
         feature_params=data.feature_params,
         label_names=data.label_names,
         progress=progress,
+        class_weights=weights,
     )
 
 
@@ -365,8 +401,29 @@ def evaluate_run(
         model, loader, device=device, amp=cfg.amp, channels_last=cfg.channels_last
     )
     metrics, predictions, matrix = score_run(data, split, positions, probs, data.label_names)
-    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]))
+    metrics.update(model=ckpt["model"], epoch=int(ckpt["epoch"]), **_selection_record(ckpt))
     return metrics, predictions, matrix
+
+
+def _selection_record(ckpt: Mapping) -> dict:
+    """What the checkpoint says about its training: priors, weighting, best epoch, balanced accuracies.
+
+    ``train_balanced_accuracy`` is the running figure of the best epoch's
+    training pass; ``val_balanced_accuracy`` the validation score it was chosen on.
+    """
+    names = [str(n) for n in ckpt.get("label_names", [])]
+    priors = (ckpt.get("data") or {}).get("train_class_priors")
+    config = ckpt.get("config") or {}
+    selected = ckpt.get("metrics") or {}
+    return {
+        "best_epoch": int(ckpt["epoch"]),
+        "train_class_priors": dict(zip(names, priors)) if priors is not None else None,
+        "class_weighting": config.get("class_weighting", "none"),
+        "select_metric": config.get("select_metric"),
+        "train_balanced_accuracy": selected.get("train_balanced_accuracy"),
+        "val_balanced_accuracy": selected.get("val_balanced_accuracy"),
+        "val_accuracy": selected.get("val_accuracy"),
+    }
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from motivic.baselines.svm import resolve_class_weighting
 from motivic.core.errors import MotivicError
 from motivic.splits import fold_count
 from motivic.train.augment.masks import POLICIES
@@ -36,8 +37,15 @@ __all__ = [
     "table2_runs",
 ]
 
-#: Baseline names: the ``baselines:`` config keys and their ``{model}`` names in result paths.
-BASELINES = ("mfcc_svm", "convnet_svm")
+#: Baseline names: the ``baselines:`` config keys (every one the schema knows) and their
+#: ``{model}`` names in result paths.
+BASELINES = (
+    "mfcc_svm",
+    "convnet_svm",
+    "convnet_svm_random",
+    "convnet_svm_transfer",
+    "motif_ngrams",
+)
 #: Sanity rows (``sanity:`` keys), never augmented.
 SANITY = ("duration_only", "shuffled_labels")
 
@@ -91,13 +99,19 @@ def seeds(config: Mapping) -> list[int]:
     return [int(s) for s in values]
 
 
-def run_training(training: Mapping, seed: int | str) -> dict:
+def run_training(training: Mapping, seed: int | str, split: str | None = None) -> dict:
     """The ``training`` section of one run: ``seeds`` dropped, ``seed`` set (keys sorted).
 
     So adding a seed to ``training.seeds`` never reruns the runs of the others.
+    With ``split`` (the run's strategy name), ``class_weighting`` is resolved
+    for it (:func:`motivic.baselines.svm.resolve_class_weighting`: ``auto`` or
+    absent is ``balanced`` for a grouped strategy, ``none`` for ``random``), so
+    the networks are weighted as the SVM baselines of their cell are.
     """
     out = {k: v for k, v in training.items() if k != "seeds"}
     out["seed"] = int(seed)
+    if split is not None:
+        out["class_weighting"] = resolve_class_weighting(out, split)
     return dict(sorted(out.items()))
 
 

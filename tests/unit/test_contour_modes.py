@@ -1,4 +1,5 @@
-"""The two readings of the contour simplification and the class options (issue 11, point 3)."""
+"""The readings of the contour simplification (paper, authors, notes) and the class options
+(issue 11, point 3; issue 20, point 4)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from motivic.contour import (
     IntervalClasses,
     interval_class,
     load_phrases,
+    note_segments,
     range_bounded_steps,
     simplify,
     step_approximation,
@@ -28,6 +30,7 @@ AUTHORS = {
     "ties": "inner",
     "sign": "down",
 }
+NOTES = {"method": "notes", "min_step_s": 0.1, "min_interval_cents": 50.0}
 
 
 def _track(cents):
@@ -180,6 +183,106 @@ def test_simplify_rejects_unknown_method():
         simplify(*_track(_notes([2400.0, 2500.0])), method="fast")
     with pytest.raises(MotivicError, match="band_cents"):
         simplify(*_track(_notes([2400.0, 2500.0])), band_cents=-1.0)
+
+
+# --------------------------------------------------------------------------- notes reading
+
+
+def _times(n):
+    return np.arange(n) * HOP_S
+
+
+def test_note_segments_join_a_short_step_to_the_closer_neighbour_by_hand():
+    # 0 | 120 (50 ms) | 200: 120 is 80 cents from 200 and 120 from 0 -> joins the right note
+    x = [0.0] * 20 + [120.0] * 5 + [200.0] * 20
+    assert note_segments(x, _times(45), hop_s=HOP_S) == [(0, 20, 0.0), (20, 45, 200.0)]
+    # 0 | 100 (50 ms) | 200: equally far -> the left note
+    x = [0.0] * 20 + [100.0] * 5 + [200.0] * 20
+    assert note_segments(x, _times(45), hop_s=HOP_S) == [(0, 25, 0.0), (25, 45, 200.0)]
+    # a step of 100 ms is a note (the bound is inclusive)
+    x = [0.0] * 20 + [120.0] * 10 + [240.0] * 20
+    assert [a for a, _, _ in note_segments(x, _times(50), hop_s=HOP_S)] == [0, 20, 30]
+
+
+def test_note_segments_merge_the_shortest_step_first_by_hand():
+    # 0 (200 ms) | 120 (40 ms) | 260 (70 ms) | 400 (200 ms). Shortest first: 120 joins 0
+    # (120 < 140 cents away); then 260 is 260 from 0 and 140 from 400 -> joins 400.
+    # (Left to right, 260 would meet the 120-step first and tie 140 / 140.)
+    x = [0.0] * 20 + [120.0] * 4 + [260.0] * 7 + [400.0] * 20
+    assert note_segments(x, _times(51), hop_s=HOP_S) == [(0, 24, 0.0), (24, 51, 400.0)]
+
+
+def test_note_segments_absorb_drift_closest_pair_first_by_hand():
+    # band 30: 0 | 45 | 80 are three long steps; gaps 45 and 35 cents, both < 50:
+    # 45 and 80 join first (median 62.5), then 0 -> 62.5 is >= 50 and stays.
+    x = [0.0] * 20 + [45.0] * 20 + [80.0] * 20
+    notes = note_segments(x, _times(60), hop_s=HOP_S, band_cents=30.0)
+    assert notes == [(0, 20, 0.0), (20, 60, 62.5)]
+    two = [0.0] * 20 + [45.0] * 20
+    assert note_segments(two, _times(40), hop_s=HOP_S, band_cents=30.0) == [(0, 40, 22.5)]
+    kept = note_segments(two, _times(40), hop_s=HOP_S, band_cents=30.0, min_interval_cents=40.0)
+    assert kept == [(0, 20, 0.0), (20, 40, 45.0)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 25), st.floats(-400, 400)), min_size=1, max_size=12),
+    st.floats(0.0, 0.2),
+    st.floats(0.0, 120.0),
+)
+def test_note_segments_cover_the_run_with_long_distinct_notes(runs, min_note_s, min_interval):
+    x = np.concatenate([np.full(n, v) for n, v in runs])
+    t = _times(x.size)
+    notes = note_segments(x, t, hop_s=HOP_S, min_note_s=min_note_s, min_interval_cents=min_interval)
+    assert notes[0][0] == 0 and notes[-1][1] == x.size
+    assert all(b == a2 for (_, b, _), (a2, _, _) in zip(notes, notes[1:]))
+    for a, b, pitch in notes:
+        assert pitch == np.median(x[a:b])
+        if len(notes) > 1:  # a lone note may be as short as the run
+            assert (b - a) * HOP_S >= min_note_s - 1e-9
+    gaps = np.abs(np.diff([p for _, _, p in notes]))
+    assert np.all(gaps >= min_interval) and np.all(gaps > 0)
+
+
+def test_notes_mode_reads_a_wide_vibrato_note_as_one_note():
+    t = _times(60)
+    wobble = 60.0 * np.sin(2 * np.pi * 6.0 * t)  # 6 Hz, 120 cents peak to peak: wider than the band
+    x = np.concatenate([2400.0 + wobble, 2700.0 + wobble, 2500.0 + wobble])
+    (notes,) = simplify(*_track(x), min_phrase_tokens=1, **NOTES)
+    assert notes.tokens.tolist() == [4, -4]  # +300, -200 cents: one token per note change
+    np.testing.assert_allclose(notes.pitches_cents, [2400.0, 2700.0, 2500.0], atol=15.0)
+    (paper,) = simplify(*_track(x), min_phrase_tokens=1)
+    assert paper.tokens.size > 4  # the paper's reading tokenises the half cycles
+
+
+def test_notes_mode_absorbs_a_drift_within_a_note():
+    drift = np.linspace(2400.0, 2490.0, 60)  # a held note sagging up by 90 cents in 0.6 s
+    x = np.concatenate([drift, np.full(40, 2800.0)])
+    (notes,) = simplify(*_track(x), min_phrase_tokens=1, **NOTES)
+    assert notes.tokens.tolist() == [4]
+    (paper,) = simplify(*_track(x), min_phrase_tokens=1)
+    assert paper.tokens.size == 2  # the drift crosses the 66-cent band: a spurious +1
+
+
+def test_notes_mode_every_step_is_a_note():
+    rng = np.random.default_rng(0)
+    x = 2400.0 + np.cumsum(rng.normal(0.0, 8.0, 500))  # a wandering voice, 5 s
+    phrases = simplify(*_track(x), min_phrase_tokens=1, **NOTES)
+    steps = np.concatenate([p.steps for p in phrases])
+    assert np.all(steps[:, 1] - steps[:, 0] >= 0.1 - 1e-9)
+    gaps = np.concatenate([np.abs(np.diff(p.pitches_cents)) for p in phrases])
+    assert np.all(gaps >= 50.0)
+
+
+def test_config_accepts_the_notes_reading():
+    from motivic.core.config import load_config
+
+    config = load_config("config.yaml")
+    config["contour"].update(NOTES)
+    validate_config(config)
+    config["contour"]["min_interval_cents"] = -1.0
+    with pytest.raises(MotivicError, match="min_interval_cents"):
+        validate_config(config)
 
 
 # --------------------------------------------------------------------------- files

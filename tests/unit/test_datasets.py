@@ -191,6 +191,29 @@ def test_dataset_pads_items_with_the_given_floor(store):
     assert (x[:, v:] == np.float32(-13.8)).all()
 
 
+@pytest.mark.parametrize("pad_value", [None, -13.8])
+def test_cached_dataset_gives_the_items_of_the_uncached_one(store, pad_value):
+    """Every epoch, augmented copies and normalisation included; the store is read once per row."""
+    rows = [3, 1, 3, 7, 1]  # repeated rows, as for masked copies
+    reads = []
+    read = store.read
+    store.read = lambda i: reads.append(i) or read(i)
+    common = {
+        "label_to_index": label_index(store.index["label"]),
+        "augment": [None, None, SpecAugment(policy="both", fill_value=-1.0), None, SpecAugment()],
+        "normalise": Standardise(np.full(N_MELS, 0.5), np.full(N_MELS, 2.0)),
+        "seed": 4,
+        "pad_value": pad_value,
+    }
+    plain, cached = MelDataset(store, rows, **common), MelDataset(store, rows, cache=True, **common)
+    for epoch in range(3):
+        for position in range(len(rows)):
+            want, got = plain[(epoch, position)], cached[(epoch, position)]
+            torch.testing.assert_close(got[0], want[0], rtol=0, atol=0)
+            assert got[1:] == want[1:]
+    assert len(reads) == 3 * len(rows) + len(set(rows))  # plain: every time; cached: once per row
+
+
 def test_standardise_with_one_global_mean_and_std(store):
     norm = Standardise(np.array([2.0]), np.array([4.0]), pad_value=0.0)
     mel = np.arange(12.0, dtype=np.float32).reshape(3, 4)
@@ -212,6 +235,7 @@ def test_collate_crop_cuts_to_longest_valid_length():
     assert collate_crop(items, crop=True, min_frames=12)[0].shape[-1] == 12
     assert collate_crop(items, crop=True, min_frames=50)[0].shape[-1] == 20  # never beyond n_frames
     assert collate_crop(items, crop=False)[0].shape[-1] == 20
+    torch.testing.assert_close(collate_crop(items, crop=False)[0][2], items[2][0])
 
 
 def _epoch_batches(sampler, epoch):
@@ -262,6 +286,31 @@ def test_sampler_is_deterministic_per_epoch_and_buckets_lengths():
         p for b in _epoch_batches(LengthBucketSampler(lengths, 10, shuffle=False), 0) for p in b
     ]
     assert (np.diff(lengths[ordered]) >= 0).all()
+
+
+def _mates(batches) -> dict[int, frozenset]:
+    return {p: frozenset(b) - {p} for b in batches for p in b}
+
+
+@pytest.mark.parametrize("n", [60, 200, 320])
+def test_small_training_sets_are_not_sorted_into_fixed_strata(n):
+    # issue 19: 16 batches of 20 used to be one sorting chunk, i.e. the whole of a training set
+    # of <= 320 items, so every epoch cut the same length strata into the same batches
+    lengths = np.random.default_rng(1).permutation(np.arange(20, 20 + n))  # distinct lengths
+    sampler = LengthBucketSampler(lengths, 20, shuffle=True, seed=3)
+    assert sampler.chunk_size() <= max(20, n // 4)
+    one, two = _epoch_batches(sampler, 1), _epoch_batches(sampler, 2)
+    assert {frozenset(b) for b in one} != {frozenset(b) for b in two}
+    a, b = _mates(one), _mates(two)
+    kept = np.mean([len(a[p] & b[p]) / max(len(a[p] | b[p]), 1) for p in range(n)])
+    assert kept < 0.5  # an item's batch mates change from epoch to epoch
+    if n >= 200:  # still bucketed: less padding than plain shuffled batches
+        plain = LengthBucketSampler(lengths, 20, shuffle=True, seed=3, bucket=False)
+
+        def padded(batches):
+            return sum(len(b) * lengths[b].max() for b in map(np.array, batches))
+
+        assert padded(one) < 0.9 * padded(_epoch_batches(plain, 1))
 
 
 def test_sampler_drop_last_and_epoch_tags():

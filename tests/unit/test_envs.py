@@ -131,7 +131,7 @@ def third_party_imports(script: Path) -> set[str]:
 def rule_envs() -> dict[str, tuple[set[str], str]]:
     """Rule -> (names of the env files it can use, its script), read from rules/*.smk."""
     rules = {}
-    train_envs = {"torch", "torch-cuda"}  # TRAIN_ENV: envs.train_model
+    train_envs = {"torch", "torch-cuda"}  # train_env (rules/train.smk): envs.train_model
     for smk in sorted((ROOT / "rules").glob("*.smk")):
         for block in re.split(r"\n(?=\s*(?:rule|checkpoint) \w+:)", smk.read_text()):
             name = re.match(r"\s*(?:rule|checkpoint) (\w+):", block)
@@ -141,7 +141,7 @@ def rule_envs() -> dict[str, tuple[set[str], str]]:
                 continue
             literal = re.fullmatch(r'"\.\./envs/([\w-]+)\.yaml"', conda.group(1))
             envs = {literal.group(1)} if literal else train_envs
-            assert literal or conda.group(1) == "TRAIN_ENV", (name.group(1), conda.group(1))
+            assert literal or conda.group(1) == "train_env", (name.group(1), conda.group(1))
             rules[name.group(1)] = (envs, script.group(1))
     return rules
 
@@ -182,8 +182,8 @@ def test_every_train_env_choice_is_an_env_file():
     for choice in _schema_choices():
         assert (ROOT / "envs" / f"{choice}.yaml").is_file()
     assert (
-        "TRAIN_ENV = f\"../envs/{config['envs']['train_model']}.yaml\""
-        in (ROOT / "rules/common.smk").read_text()
+        "train_env = f\"../envs/{config['envs']['train_model']}.yaml\""
+        in (ROOT / "rules/train.smk").read_text()
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from motivic.core.config import load_config
 from motivic.core.errors import MotivicError
@@ -57,6 +58,20 @@ def test_table2_cells_follow_the_table2_grid():
     cells = grid.table2_cells(_config())
     assert {(c.model, c.augment) for c in cells} == {("crnn", "none"), ("crnn", "time")}
     assert len(cells) == 2 * 2 * 2
+
+
+def test_run_training_resolves_auto_class_weighting_per_split_strategy():
+    for split, expected in [
+        ("random", "none"),
+        ("group", "balanced"),
+        ("logo_by_singer", "balanced"),
+        ("motif_group_kfold", "balanced"),
+    ]:
+        assert grid.run_training({"seed": 0}, 0, split)["class_weighting"] == expected
+        assert grid.run_training({"class_weighting": "auto"}, 0, split)["class_weighting"] == expected
+    # an explicit setting wins; without a split nothing is resolved
+    assert grid.run_training({"class_weighting": "none"}, 0, "logo")["class_weighting"] == "none"
+    assert "class_weighting" not in grid.run_training({"seed": 0}, 0)
 
 
 def test_run_training_drops_seeds_and_sets_the_run_seed():
@@ -191,5 +206,11 @@ def test_demo_config_reports_both_splits_baselines_and_a_table2():
     config = load_config(ROOT / "config.yaml")
     assert set(config["split"]["strategies"]) == {"random", "group_kfold"}
     assert {"reslstm", "crnn"} <= set(config["models"]) and len(config["models"]) >= 3
-    assert set(config["baselines"]) == set(grid.BASELINES)
+    assert {"mfcc_svm", "convnet_svm"} <= set(config["baselines"])
     assert len({r.augment for r in grid.table2_runs(config)}) >= 2
+
+
+def test_baselines_are_every_baseline_the_schema_knows():
+    schema = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())
+    assert set(grid.BASELINES) == set(schema["properties"]["baselines"]["properties"])
+    assert not set(grid.BASELINES) & set(grid.SANITY)

@@ -123,12 +123,12 @@ def test_presets_are_the_shipped_configurations():
     shipped = (
         ("paper", "config.yaml"),
         ("authors", "config/authors.yaml"),
-        ("authors", "config/real-singing.yaml"),
+        ("notes", "config/real-singing.yaml"),
     )
     for mode, path in shipped:
         contour = load_config(ROOT / path)["contour"]
         assert mode_options(contour, mode) == contour, path
-    assert set(MODE_PRESETS) == {"paper", "authors"}
+    assert set(MODE_PRESETS) == {"paper", "authors", "notes"}
     with pytest.raises(MotivicError, match="unknown"):
         mode_options({}, "both")
 

@@ -560,6 +560,64 @@ def test_masked_batch_norm_statistics_use_valid_frames_only():
     assert int(bn.num_batches_tracked) == 1
 
 
+def reference_masked_batch_norm(bn, x, lengths):
+    """Masked batch-norm written plainly: mask the full input, then the textbook formulas."""
+    dims = [0, *range(2, x.dim())]
+    mask = (torch.arange(x.shape[-1]) < lengths[:, None]).reshape(
+        x.shape[0], *([1] * (x.dim() - 2)), -1
+    )
+    count = mask.sum() * math.prod(x.shape[2:-1])
+    mean = torch.where(mask, x, 0.0).sum(dims) / count
+    centred = x - mean.reshape(1, -1, *([1] * (x.dim() - 2)))
+    var = torch.where(mask, centred * centred, 0.0).sum(dims) / count
+    with torch.no_grad():
+        bn.num_batches_tracked += 1
+        unbiased = var * count / (count - 1).clamp(min=1)
+        bn.running_mean.mul_(1 - bn.momentum).add_(bn.momentum * mean)
+        bn.running_var.mul_(1 - bn.momentum).add_(bn.momentum * unbiased)
+    shape = (1, -1, *([1] * (x.dim() - 2)))
+    return centred * torch.rsqrt(var + bn.eps).reshape(shape) * bn.weight.reshape(
+        shape
+    ) + bn.bias.reshape(shape)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    batch=st.integers(1, 5),
+    channels=st.integers(1, 4),
+    inner=st.lists(st.integers(1, 5), min_size=0, max_size=2),
+    n_frames=st.integers(1, 12),
+    data=st.data(),
+)
+def test_masked_batch_norm_agrees_with_the_plain_reference(batch, channels, inner, n_frames, data):
+    """Outputs, input and parameter gradients and running statistics, on 3-D to 5-D inputs."""
+    lengths = torch.tensor(
+        data.draw(st.lists(st.integers(1, n_frames), min_size=batch, max_size=batch))
+    )
+    seed = data.draw(st.integers(0, 2**16))
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, channels, *inner, n_frames, generator=generator) * 3 + 1
+    upstream = torch.randn(x.shape, generator=generator)
+    norm = {1: torch.nn.BatchNorm1d, 2: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm2d}
+    layers = [norm.get(x.dim() - 1, torch.nn.BatchNorm3d)(channels) for _ in range(2)]
+    with torch.no_grad():
+        layers[0].weight.uniform_(0.5, 2.0, generator=generator)
+        layers[0].bias.uniform_(-1.0, 1.0, generator=generator)
+    layers[1].load_state_dict(layers[0].state_dict())
+    results = []
+    for fn, bn in zip((masked_batch_norm, reference_masked_batch_norm), layers):
+        bn.train()
+        xi = x.clone().requires_grad_(True)
+        out = fn(bn, xi, lengths)
+        (out * upstream).sum().backward()
+        results.append(
+            (out, xi.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var)
+        )
+    for got, want in zip(*results):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    assert int(layers[0].num_batches_tracked) == int(layers[1].num_batches_tracked) == 1
+
+
 _LAYERS = [
     torch.nn.Conv2d(1, 1, (1, 3), padding=(0, 1)),
     torch.nn.Conv2d(1, 1, (1, 3), stride=(1, 2), padding=(0, 1)),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from motivic.contour import MODE_PRESETS, mode_options
 from motivic.core.config import validate_config
 from motivic.workflow.grid import check_grid
 
@@ -32,3 +33,18 @@ def test_paper_preset_trains_only_its_own_models():
     assert inherited, "the demo has models the paper's grid does not"
     config = validate_config(paper)
     assert not inherited & set(config["models"])
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=[p.name for p in PRESETS])
+def test_contour_section_is_its_reading_preset(path):
+    """A shipped contour section is one documented reading (docs/method.md section 7), unchanged."""
+    contour = validate_config(yaml.safe_load(path.read_text()))["contour"]
+    assert contour["method"] in MODE_PRESETS
+    assert mode_options(contour, contour["method"]) == contour
+
+
+def test_real_singing_reads_notes_and_summarises_every_reading():
+    config = validate_config(yaml.safe_load((ROOT / "config" / "real-singing.yaml").read_text()))
+    assert config["contour"]["method"] == "notes"
+    assert config["contour"]["min_step_s"] >= 0.1  # longer than a vibrato half cycle (91 ms)
+    assert config["melodic_summary"]["modes"] == list(MODE_PRESETS)

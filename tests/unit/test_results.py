@@ -118,6 +118,9 @@ def test_motivic_vs_control_pairs_on_shared_recordings():
     text = markdown.format_comparison(table)
     assert "share of resamples with diff ≤ 0" in text and "not a p-value" in text
     assert "P(diff" not in text
+    assert "Rows of split `random` are within-recording figures" in text
+    grouped = markdown.format_comparison(table.assign(split="motif_group_kfold"))
+    assert "within-recording" not in grouped
 
 
 def test_format_pooled_shows_intervals_and_counts():
@@ -239,3 +242,11 @@ def test_pool_cells_with_groups_counts_the_groups():
 def test_order_rows_puts_unlisted_values_last_sorted():
     df = pd.DataFrame({"model": ["b", "z", "a", "x"], "v": [1, 2, 3, 4]})
     assert markdown.order_rows(df, ["model"], {"model": ["x"]})["model"].tolist() == ["x", "a", "b", "z"]
+
+
+def test_split_headings_label_random_rows_within_recording_and_spell_out_names():
+    assert "within-recording figures" in markdown.split_heading("random")
+    heading = markdown.split_heading("motif_logo_by_singer")
+    assert "`motif_logo_by_singer`" in heading and "grouped by `singer`" in heading
+    assert "tested motif kept out of training" in heading
+    assert "within-recording" not in markdown.split_heading("group_kfold")

@@ -135,6 +135,14 @@ def test_train_and_evaluate_run_learn_a_separable_store(tiny, tmp_path):
     assert (predictions["predicted"] == predictions["label"]).mean() == pytest.approx(
         metrics["accuracy"]
     )
+    # the run's selection record travels into metrics.json
+    assert metrics["best_epoch"] == history.best_epoch
+    assert metrics["val_balanced_accuracy"] == pytest.approx(
+        history.val_balanced_accuracy[history.best_epoch - 1]
+    )
+    assert set(metrics["train_class_priors"]) == {"a", "b"}
+    assert sum(metrics["train_class_priors"].values()) == pytest.approx(1.0)
+    assert metrics["class_weighting"] == FAST.get("class_weighting", "none")
 
 
 def test_train_run_with_a_policy_adds_masked_copies(tiny, tmp_path):
@@ -168,7 +176,7 @@ def test_training_items_follow_the_paper_plan_and_mask_with_silence(tmp_path):
     n = Counter(data.labels("train").tolist())
     assert len(set(n.values())) > 1  # an unbalanced split, so the paper plan has a minority
     section = {"seed": 3, "plan": "paper", "time_mask_frames": 20, "freq_mask_bands": 2}
-    rows, augments = runs._training_items(data, grid.run_augment(section, "both"), 0)
+    rows, augments = runs._training_items(data, grid.run_augment(section, "both"))
     counts = n
     copies = Counter(
         int(data.label_to_index[str(data.store.index["label"].iloc[r])])

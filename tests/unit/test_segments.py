@@ -60,7 +60,7 @@ def _covered_s(start: float, end: float, intervals, step: float = 1e-4) -> float
 
 def test_motif_segments_filters_by_duration_and_fills_groups():
     segs = motif_segments(_occurrences(), _recordings(), min_duration_s=0.5)
-    assert list(segs.columns) == SEGMENT_COLUMNS
+    assert list(segs.columns) == [*SEGMENT_COLUMNS, "motif_ids"]
     assert len(segs) == 5
     assert segs["duration_s"].min() >= 0.5
     assert 4.0 not in set(segs["start_s"])
@@ -400,3 +400,24 @@ def test_assign_splits_group_can_exclude_labels_with_too_few_groups():
     split = assign_splits(table, strategy="group", small_labels="exclude")
     assert set(split[table["label"] == "b"]) == {"excluded"}
     assert set(split[table["label"] == "a"]) == {"train", "val", "test"}
+
+
+def test_merged_segments_list_every_member_motif():
+    occ = pd.DataFrame(
+        {
+            "recording": ["a", "a", "a", "b"],
+            "motif_id": ["m1", "m2", "m3", "m1"],
+            "label": "x",
+            "start_s": [0.0, 0.5, 3.0, 0.0],
+            "end_s": [1.0, 1.2, 4.0, 1.0],
+            "duration_s": [1.0, 0.7, 1.0, 1.0],
+        }
+    )
+    merged = motif_segments(occ, None, min_duration_s=0.5)
+    assert merged.set_index("segment_id")["motif_ids"].to_dict() == {
+        "a:m1:0": "m1;m2",  # m2 lies inside the merged span: both ids travel with it
+        "a:m3:0": "m3",
+        "b:m1:0": "m1",
+    }
+    apart = motif_segments(occ, None, min_duration_s=0.5, merge_overlaps=False)
+    assert (apart["motif_ids"] == apart["motif_id"]).all()

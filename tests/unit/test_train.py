@@ -150,13 +150,17 @@ def test_train_config_accepts_config_yaml_and_matches_schema_defaults():
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     # training.seeds is the seed wildcard's list (motivic.workflow.grid): each run gets one seed
-    TrainConfig.from_dict(run_training(config["training"], 0))
+    # class_weighting auto is resolved per split strategy before a run is configured
+    for split, weighting in (("random", "none"), ("group_kfold", "balanced")):
+        cfg = TrainConfig.from_dict(run_training(config["training"], 0, split))
+        assert cfg.class_weighting == weighting
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
     props = schema["properties"]["training"]["properties"]
     defaults = TrainConfig()
     for key, spec in props.items():
-        if "default" in spec and key != "seeds":
+        if "default" in spec and key not in ("seeds", "class_weighting"):
             assert getattr(defaults, key) == spec["default"], key
+    assert props["class_weighting"]["default"] == "auto"
 
 
 def test_resolve_device():
@@ -356,3 +360,104 @@ def test_predict_passes_the_valid_lengths_to_the_model():
     model = _LengthRecorder()
     predict(model, batches, device="cpu")
     assert model.seen == [[10, 4, 7]]
+
+
+# ---------------------------------------------------------------------------
+# class weighting, balanced-accuracy selection, the learning-rate schedule
+# ---------------------------------------------------------------------------
+
+
+def test_class_weights_give_every_training_class_the_same_total_weight():
+    from motivic.train import class_priors, class_weights
+
+    labels = np.array([0] * 30 + [1] * 6 + [2] * 4)
+    weights = class_weights(labels, 4, "balanced")  # class 3 is absent from training
+    totals = weights[:3] * np.bincount(labels)
+    np.testing.assert_allclose(totals, totals[0], rtol=1e-6)
+    assert weights[3] == 0.0
+    assert weights[labels].mean() == pytest.approx(1.0)  # the loss keeps its scale
+    assert class_weights(labels, 4, "none") is None
+    np.testing.assert_allclose(class_priors(labels, 4), [0.75, 0.15, 0.1, 0.0])
+    with pytest.raises(MotivicError, match="auto"):
+        class_weights(labels, 4, "auto")
+    with pytest.raises(MotivicError, match="training.class_weighting"):
+        TrainConfig(class_weighting="auto")
+
+
+def _noise_fit(tmp_path, cfg, class_weights, name, *, blank=False):
+    """Fit on noise (or ``blank`` inputs) with 30 items of class0 and 3 of class1; validate on 10 + 10."""
+    rng = np.random.default_rng(0)
+    n = 53
+    labels = np.array(["class0"] * 30 + ["class1"] * 3 + ["class0"] * 10 + ["class1"] * 10)
+    mel = rng.normal(size=(n, N_MELS, N_FRAMES)).astype(np.float32) * (0.0 if blank else 1.0)
+    store = MemStore(mel, np.full(n, N_FRAMES), labels)
+    mapping = label_index(labels)
+    kw = {"batch_size": cfg.batch_size, "min_frames": 4}
+    train = make_loader(
+        MelDataset(store, range(33), label_to_index=mapping), shuffle=True, seed=0, **kw
+    )
+    val = make_loader(MelDataset(store, range(33, 53), label_to_index=mapping), shuffle=False, **kw)
+    torch.manual_seed(0)
+    model = build("tiny", 2, channels=4, dropout=0.0)
+    history = fit(
+        model,
+        train,
+        val,
+        cfg,
+        device="cpu",
+        checkpoint_path=tmp_path / name,
+        model_name="tiny",
+        model_kwargs={"channels": 4, "dropout": 0.0},
+        feature_params=FEATURES,
+        label_names=sorted(mapping),
+        class_weights=class_weights,
+    )
+    probs, _ = predict(model, val, device="cpu")
+    return history, probs
+
+
+def test_balanced_weights_stop_the_minority_class_being_outvoted(tmp_path):
+    from motivic.train import class_weights
+
+    # blank inputs: the model can only learn a constant, the (weighted) training prior
+    # one full batch per epoch, so every step sees the whole weighted training set
+    cfg = TrainConfig(epochs=40, batch_size=33, learning_rate=0.1, patience=40, lr_schedule="none")
+    train_labels = np.array([0] * 30 + [1] * 3)
+    _, plain = _noise_fit(tmp_path, cfg, None, "plain.pt", blank=True)
+    weights = class_weights(train_labels, 2, "balanced")
+    balanced_cfg = dataclasses.replace(cfg, class_weighting="balanced")
+    _, balanced = _noise_fit(tmp_path, balanced_cfg, weights, "balanced.pt", blank=True)
+    assert plain[:, 1].mean() == pytest.approx(3 / 33, abs=0.05)  # outvoted: class1 never wins
+    assert balanced[:, 1].mean() == pytest.approx(0.5, abs=0.05)
+
+
+def test_history_and_checkpoint_record_priors_and_balanced_accuracies(tmp_path):
+    from motivic.train.runs import _selection_record
+
+    cfg = TrainConfig(epochs=5, batch_size=6, learning_rate=0.02, seed=1, patience=5)
+    _, history = run_fit(tmp_path, cfg)
+    frame = history.to_frame()
+    assert {"train_balanced_accuracy", "val_balanced_accuracy"} <= set(frame.columns)
+    assert frame["train_balanced_accuracy"].between(0, 1).all()
+    assert history.select_metric == cfg.select_metric == "balanced_accuracy"
+    assert history.best_epoch == int(np.argmax(history.val_balanced_accuracy)) + 1
+    record = _selection_record(load_checkpoint(tmp_path / "model.pt"))
+    assert record["best_epoch"] == history.best_epoch
+    best = history.best_epoch - 1
+    assert record["val_balanced_accuracy"] == pytest.approx(history.val_balanced_accuracy[best])
+    assert record["train_balanced_accuracy"] == pytest.approx(history.train_balanced_accuracy[best])
+    # 36 training items, 12 per class (separable_store cycles the classes)
+    assert record["train_class_priors"] == pytest.approx(
+        {"class0": 1 / 3, "class1": 1 / 3, "class2": 1 / 3}
+    )
+    assert record["class_weighting"] == "none"
+
+
+def test_lr_schedule_plateau_halves_on_stagnation_and_none_keeps_the_rate(tmp_path):
+    base = TrainConfig(epochs=8, batch_size=11, learning_rate=0.02, patience=8, lr_patience=0)
+    plateau, _ = _noise_fit(tmp_path, base, None, "plateau.pt")
+    rates = np.array(plateau.lr) / base.learning_rate
+    assert rates.min() < 1.0  # some epoch did not improve, and the next one ran at half the rate
+    np.testing.assert_allclose(np.log2(rates), np.round(np.log2(rates)))
+    flat, _ = _noise_fit(tmp_path, dataclasses.replace(base, lr_schedule="none"), None, "flat.pt")
+    assert flat.lr == [base.learning_rate] * len(flat.lr)

@@ -67,6 +67,25 @@ def test_logo_tests_each_recording_once_and_saeta_sits_out(clip_run):
         tested += list(merged.loc[merged[column] == "test", "recording"].unique())
     assert sorted(tested) == sorted(recordings)  # every recording tested exactly once
     table = pd.read_csv(clip_run / "results/tables/table1.csv")
-    assert set(table["split"]) == {"logo"}
-    assert (table["n_folds"] == len(recordings)).all()
+    assert set(table["split"]) == {"logo", "logo_by_singer"}  # reported side by side
+    assert (table.loc[table["split"] == "logo", "n_folds"] == len(recordings)).all()
     assert set(table["model"]) == {"reslstm", "duration_only"}
+
+
+def test_logo_by_singer_tests_each_singer_once_and_never_trains_on_them(clip_run):
+    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t", dtype=str)
+    folds = pd.read_csv(clip_run / "results/splits/motivic/logo_by_singer.tsv", sep="\t", dtype=str)
+    merged = segments.merge(folds, on="segment_id")
+    fold_columns = [c for c in folds.columns if c.startswith("fold_")]
+    taking_part = merged["label"] != "saeta"  # one singer's style: sits out
+    singers = merged.loc[taking_part, "singer"].unique()
+    assert len(fold_columns) == len(singers)
+    tested = []
+    for column in fold_columns:
+        test = set(merged.loc[merged[column] == "test", "singer"])
+        fitted = set(merged.loc[merged[column].isin(["train", "val"]), "singer"])
+        assert len(test) == 1 and not test & fitted
+        tested += sorted(test)
+    assert sorted(tested) == sorted(singers)
+    table = pd.read_csv(clip_run / "results/tables/table1.csv")
+    assert (table.loc[table["split"] == "logo_by_singer", "n_folds"] == len(singers)).all()

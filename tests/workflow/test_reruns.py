@@ -58,8 +58,7 @@ def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
         "evaluate_model",
         "collect_results",
         "collect_table2",
-        "mfcc_svm",
-        "convnet_svm",
+        "baseline_svm",
         "sanity_run",
         "compare_datasets",
     }
@@ -93,7 +92,7 @@ def test_baseline_option_reruns_only_that_baseline(tiny_copy):
     jobs = _change(tiny_copy, "baselines", "mfcc_svm", "n_mfcc", 13)
     # the shuffled-labels sanity row is the MFCC + SVM baseline on permuted labels: it follows
     assert jobs == {
-        "mfcc_svm": len(_runs_of("mfcc_svm")),
+        "baseline_svm": len(_runs_of("mfcc_svm")),  # convnet_svm's runs are untouched
         "sanity_run": len(_runs_of("shuffled_labels")),
         "collect_results": 1,
         "compare_datasets": 1,

@@ -9,7 +9,7 @@ from .conftest import load_tiny, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-STRATEGIES = ["random", "group", "group_kfold", "logo"]
+STRATEGIES = ["random", "group", "group_kfold", "logo", "motif_group_kfold"]
 
 
 def _overlap_pairs(segments: pd.DataFrame, parts: pd.Series) -> list[tuple[str, str]]:
@@ -60,6 +60,36 @@ def test_no_test_segment_overlaps_a_training_segment_in_any_strategy(every_split
                 assert parts.notna().all()
                 assert {"train", "val", "test"} <= set(parts)
                 assert _overlap_pairs(segments, parts) == [], (dataset, strategy, fold)
+
+
+def test_both_datasets_train_validate_and_test_on_the_same_recordings(every_split):
+    # one plan per comparison: the grouped folds are drawn once for motivic and nonmotivic
+    workdir, _ = every_split
+    results = workdir / "results"
+    tables = {
+        d: pd.read_csv(results / f"segments/{d}.tsv", sep="\t", dtype=str, keep_default_na=False)
+        for d in ("motivic", "nonmotivic")
+    }
+    for strategy in STRATEGIES:
+        if splits.parse_strategy(strategy).within_recording:
+            continue
+        n = splits.read_fold_count(results / f"splits/{strategy}.folds.tsv")
+        motif_holdout = splits.parse_strategy(strategy).hold_out_motifs
+        for fold in range(n):
+            sets = {}
+            for dataset, segments in tables.items():
+                path = results / f"splits/{dataset}/{strategy}.tsv"
+                parts = segments["segment_id"].map(splits.load_split(path, fold=fold))
+                sets[dataset] = {
+                    p: set(segments.recording[parts == p]) for p in ("train", "val", "test")
+                }
+            shared = set(tables["motivic"].recording) & set(tables["nonmotivic"].recording)
+            for part in ("train", "val", "test"):
+                a, b = sets["motivic"][part] & shared, sets["nonmotivic"][part] & shared
+                if motif_holdout and part != "test":
+                    assert a <= b, (strategy, fold, part)  # motivic segments may be excluded
+                else:
+                    assert a == b, (strategy, fold, part)
 
 
 def test_segments_never_overlap_within_a_dataset(tiny_run):

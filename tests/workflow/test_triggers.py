@@ -104,7 +104,7 @@ def test_epochs_retrains_every_network_and_nothing_upstream(tiny_copy):
     assert _edit_config(tiny_copy, "training", "epochs", 2) == {
         "train_model": n,
         "evaluate_model": n,
-        "convnet_svm": len(
+        "baseline_svm": len(  # convnet_svm: its features come from a retrained convnet
             [r for r in table1_runs(validate_config(copy.deepcopy(TINY))) if r.model == "convnet_svm"]
         ),
         "collect_results": 1,

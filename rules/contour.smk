@@ -1,5 +1,22 @@
-# Optional figures: f0, the ε-step approximation and the mined motif occurrences of each recording
-# (plots.contour.activate). The planted ground truth is drawn too in synth mode.
+# Stage 2: contour simplification of each recording's f0 track. Optional figures: f0, the ε-step
+# approximation and the mined motif occurrences of each recording (plots.contour.activate); the
+# planted ground truth is drawn too in synth mode.
+
+
+rule simplify_contour:
+    input:
+        "results/pitch/{recording}.csv",
+    output:
+        "results/contour/{recording}.tsv",
+    log:
+        "results/logs/simplify_contour/{recording}.log",
+    params:
+        cfg=cfg_slice("contour"),
+        code=code_digest("simplify_contour.py"),
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/simplify_contour.py"
 
 
 rule plot_contour:

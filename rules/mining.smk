@@ -1,26 +1,8 @@
-# Stages 2-3: contour simplification and closed motif mining per recording (mining.scope: recording,
-# the paper) or over the whole collection (mining.scope: collection), then the dictionary.
-# Evaluations of the stage: score_motif_coherence and melodic_summary (recordings), clip_patterns
-# (clips mode).
-
+# Stage 3: closed motif mining per recording (mining.scope: recording, the paper) or over the whole
+# collection (mining.scope: collection), then the dictionary. Evaluations of the stage:
+# score_motif_coherence and melodic_summary (any mode with recordings), evaluate_motifs (synth
+# mode), clip_patterns (clips mode).
 from motivic.contour import mode_options as _contour_mode
-
-
-rule simplify_contour:
-    input:
-        "results/pitch/{recording}.csv",
-    output:
-        "results/contour/{recording}.tsv",
-    log:
-        "results/logs/simplify_contour/{recording}.log",
-    params:
-        cfg=cfg_slice("contour"),
-        code=code_digest("simplify_contour.py"),
-    conda:
-        "../envs/mining.yaml"
-    script:
-        "../workflow_scripts/simplify_contour.py"
-
 
 if config["mining"]["scope"] == "recording":
 
@@ -122,7 +104,9 @@ rule evaluate_motifs:
         recordings="results/corpus/recordings.tsv",
         planted=valid("{root}/motifs/{recording}.tsv", root=config["corpus"]["audio_root"]),
     output:
-        report("results/eval/motifs.tsv", caption="../report/eval_motifs.rst", category="Evaluation"),
+        report(
+            "results/eval/motifs.tsv", caption="../report/eval_motifs.rst", category="Evaluation"
+        ),
     log:
         "results/logs/evaluate_motifs/evaluate_motifs.log",
     params:
@@ -135,17 +119,17 @@ rule evaluate_motifs:
         "../workflow_scripts/evaluate_motifs.py"
 
 
-if CLIPS:
+if CORPUS.clips:
 
     rule clip_patterns:
         input:
-            lambda wildcards: list(CLIP_AUDIO.values()),
+            lambda wildcards: list(CORPUS.clip_audio.values()),
         output:
             "results/eval/clip_patterns.tsv",
         log:
             "results/logs/clip_patterns/clip_patterns.log",
         params:
-            clips=[list(row) for row in zip(_clips["clip"], _clips["path"], _clips["pattern"])],
+            clips=CORPUS.clip_patterns,
             audio_root=config["corpus"]["audio_root"],
             pitch=pitch_params(config["pitch"]["method"]),
             contour=cfg_slice("contour"),
@@ -168,7 +152,9 @@ rule melodic_summary:
     log:
         "results/logs/melodic_summary/melodic_summary.log",
     params:
-        modes={m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]},
+        modes={
+            m: _contour_mode(cfg_slice("contour"), m) for m in config["melodic_summary"]["modes"]
+        },
         mining=mining_params(),
         coherence=cfg_slice("coherence"),
         min_duration_s=config["segments"]["min_duration_s"],
