@@ -283,7 +283,9 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
     f0 references exist; the motif evaluation (synth), the clip patterns (clips), the
     coherence of the mined motifs (not clips), the melodic summary
     (``melodic_summary.activate``, not clips), the contour plots (``plots.contour.activate``)
-    and the protocol table where the authors' clip-level split is run (``random_clips``).
+    and the protocol table where the authors' clip-level split is run (``random_clips``);
+    the distinctive motifs per class (not clips) and the motif browser (``browser.activate``,
+    not clips).
     """
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
     if table2_cells(config):
@@ -304,4 +306,7 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
         targets += ["results/eval/melodic_summary.tsv"]
     if config["plots"]["contour"]["activate"]:
         targets += ["results/plots/contour/index.tsv"]
+    if not corpus.clips:  # rules/browser.smk
+        targets += ["results/motifs/distinctive.tsv"]
+        targets += ["results/browser"] if config["browser"]["activate"] else []
     return targets
