@@ -30,8 +30,11 @@ crepe:
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
+# Unit tests first, stopping at the first failure; then the workflow tests (Snakemake runs of the
+# tiny configuration) and the motif browser in headless Chromium. Each lists its 25 slowest items.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests/unit -x --durations=25
+	$(BIN)/python -m pytest tests/workflow tests/browser --durations=25
 
 clean-results:
 	rm -rf results/*/ .snakemake

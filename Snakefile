@@ -28,6 +28,7 @@ include: "rules/splits.smk"
 include: "rules/train.smk"
 include: "rules/baselines.smk"
 include: "rules/report.smk"
+include: "rules/browser.smk"
 
 
 rule all:

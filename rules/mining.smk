@@ -163,3 +163,28 @@ rule melodic_summary:
         "../envs/mining.yaml"
     script:
         "../workflow_scripts/melodic_summary.py"
+
+
+# The motifs most characteristic of each class: log-odds with an informative Dirichlet prior over
+# the recordings carrying them (Monroe et al. 2008; motivic/mining/distinctive.py).
+rule rank_distinctive_motifs:
+    input:
+        dictionary="results/motifs/dictionary.tsv",
+        occurrences="results/motifs/occurrences.tsv",
+        recordings="results/corpus/recordings.tsv",
+    output:
+        report(
+            "results/motifs/distinctive.tsv",
+            caption="../report/distinctive.rst",
+            category="Motifs",
+        ),
+    log:
+        "results/logs/rank_distinctive_motifs/rank_distinctive_motifs.log",
+    params:
+        cfg=cfg_slice("distinctive"),
+        code=code_digest("rank_distinctive_motifs.py"),
+    localrule: True
+    conda:
+        "../envs/mining.yaml"
+    script:
+        "../workflow_scripts/rank_distinctive_motifs.py"

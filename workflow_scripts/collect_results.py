@@ -15,14 +15,7 @@ runs = [
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
 group_column = cfg.bootstrap_group
-groups = (
-    tables.recording_groups(
-        pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
-        group_column,
-    )
-    if group_column
-    else None
-)
+groups = tables.load_recording_groups(snakemake.input.get("groups"), group_column)
 table1 = snakemake.params.table == "table1"
 keys = ["model", "dataset", "split"] + ([] if table1 else ["augment"])
 table, classes, confusions, per_recording = tables.pool_cells(

@@ -15,14 +15,7 @@ runs = [
     for m, p in zip(snakemake.input.metrics, snakemake.input.predictions)
 ]
 group_column = cfg.bootstrap_group
-groups = (
-    tables.recording_groups(
-        pd.read_csv(snakemake.input.groups, sep="\t", dtype=str, keep_default_na=False),
-        group_column,
-    )
-    if group_column
-    else None
-)
+groups = tables.load_recording_groups(snakemake.input.get("groups"), group_column)
 table = tables.motivic_vs_control(
     runs,
     groups=groups,

@@ -29,10 +29,10 @@ from motivic.train.runs import (
     score_run,
 )
 
-__all__ = ["convnet_svm_run", "mfcc_svm_run"]
+__all__ = ["convnet_svm_run", "mfcc_svm_run", "svm_run"]
 
 
-def _svm_run(
+def svm_run(
     data: RunData,
     features: Mapping[str, np.ndarray],
     *,
@@ -40,12 +40,36 @@ def _svm_run(
     seed: int,
     name: str,
     class_weighting: str,
+    train_labels: np.ndarray | None = None,
+    val_labels: np.ndarray | None = None,
 ) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """Fit an SVM on ``features`` (tuned on the validation rows) and score it on the test rows.
+
+    Parameters
+    ----------
+    data : RunData
+        The run's store and split (:func:`motivic.train.runs.load_run_data`).
+    features : mapping of {"train", "val", "test"} to np.ndarray [shape=(n, d)]
+        One row per segment of each part, in the split's order.
+    grid, seed, class_weighting
+        As :func:`motivic.baselines.svm.fit_svm`.
+    name : str
+        Row name in the metrics (``model``).
+    train_labels, val_labels : np.ndarray or None
+        Labels to fit and tune on instead of the true ones (the shuffled-labels sanity row);
+        the test rows are always scored on their true labels.
+
+    Returns
+    -------
+    metrics, predictions, confusion_matrix
+        As :func:`motivic.train.runs.evaluate_run`; ``metrics`` adds ``svm_params``,
+        ``n_features`` and ``class_weighting``.
+    """
     pipeline, best = svm.fit_svm(
         features["train"],
-        data.labels("train"),
+        data.labels("train") if train_labels is None else train_labels,
         features["val"],
-        data.labels("val"),
+        data.labels("val") if val_labels is None else val_labels,
         grid=grid,
         seed=seed,
         class_weighting=class_weighting,
@@ -106,7 +130,7 @@ def mfcc_svm_run(
         features[part] = svm.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
         if progress is not None:
             progress(i + 1, 3)
-    return _svm_run(
+    return svm_run(
         data,
         features,
         grid=grid,
@@ -134,7 +158,7 @@ def convnet_svm_run(
 
     The features of a segment are the average-pooled activations of every
     conv layer of a trained compact convnet, concatenated (160 numbers for
-    32 channels, :func:`motivic.train.models.layer_features`), computed on the
+    32 channels, :func:`motivic.train.models.convnet.layer_features`), computed on the
     segment's valid frames (at least ``training.min_frames``) after the
     store's normalisation; an SVM is tuned on the validation rows.
 
@@ -201,7 +225,7 @@ def convnet_svm_run(
         )
         for part in ("train", "val", "test")
     }
-    return _svm_run(
+    return svm_run(
         data,
         features,
         grid=grid,

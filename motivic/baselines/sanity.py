@@ -26,9 +26,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
+from motivic.baselines import svm
+from motivic.baselines.runs import svm_run
 from motivic.baselines.svm import CLASS_WEIGHTINGS
 from motivic.core.errors import MotivicError
+from motivic.train.runs import load_run_data, score_run
 
 __all__ = ["duration_only_run", "segment_durations", "shuffled_labels_run"]
 
@@ -72,12 +78,6 @@ def duration_only_run(
     metrics, predictions, confusion_matrix
         As :func:`motivic.train.runs.evaluate_run`.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from motivic.train.runs import load_run_data, score_run
-
     if class_weighting not in CLASS_WEIGHTINGS:
         raise MotivicError(
             f"class_weighting={class_weighting!r} must be one of {list(CLASS_WEIGHTINGS)}"
@@ -131,9 +131,6 @@ def shuffled_labels_run(
     metrics, predictions, confusion_matrix
         As :func:`motivic.train.runs.evaluate_run`.
     """
-    from motivic.baselines import svm
-    from motivic.train.runs import load_run_data, score_run
-
     data = load_run_data(store_path, split_path)
     rng = np.random.default_rng(shuffle_seed)
     features = {
@@ -144,22 +141,15 @@ def shuffled_labels_run(
     y_val = rng.permutation(data.labels("val"))
     kept = float(np.mean(y_train == data.labels("train")))
     logger.info("labels permuted (seed %d): %.2f of training labels unchanged", shuffle_seed, kept)
-    pipeline, best = svm.fit_svm(
-        features["train"],
-        y_train,
-        features["val"],
-        y_val,
+    metrics, predictions, matrix = svm_run(
+        data,
+        features,
         grid=grid,
         seed=seed,
+        name="shuffled_labels",
         class_weighting=class_weighting,
+        train_labels=y_train,
+        val_labels=y_val,
     )
-    probs = svm.svm_probabilities(pipeline, features["test"], n_classes=len(data.label_names))
-    positions = np.arange(data.rows["test"].size)
-    metrics, predictions, matrix = score_run(data, "test", positions, probs, data.label_names)
-    metrics.update(
-        model="shuffled_labels",
-        svm_params=best,
-        shuffle_seed=int(shuffle_seed),
-        class_weighting=class_weighting,
-    )
+    metrics.update(shuffle_seed=int(shuffle_seed))
     return metrics, predictions, matrix

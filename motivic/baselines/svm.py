@@ -498,7 +498,7 @@ def convnet_features(
 
     Each segment is cut to its valid frames (padded back to ``min_frames``
     with silence when shorter, as training batches are) and passed through
-    :func:`motivic.train.models.layer_features` in eval mode with its valid length,
+    :func:`motivic.train.models.convnet.layer_features` in eval mode with its valid length,
     so the averages describe the segment, never its padding.
 
     Parameters
@@ -521,7 +521,7 @@ def convnet_features(
     """
     import torch
 
-    from motivic.train.models import layer_features
+    from motivic.train.models.convnet import layer_features
 
     model = model.to(device).eval()
     rows = []

@@ -17,20 +17,24 @@ each sample (``-1, 0, +1``), which a positive gain never changes. Each clip's
 samples are cut into non-overlapping *anchor* windows of ``window`` samples
 (quiet windows skipped); a polynomial rolling hash of the signs at every
 window position of every clip (prefix sums modulo 2**64) is looked up among
-the anchor hashes, and each hit proposes an alignment of two clips. It is
-verified on the samples: the overlap must hold at least ``min_overlap``
-samples and their normalised correlation (gain-free) reach
-``min_correlation``. Any overlap of at least ``2 * window`` samples contains
+the anchor hashes (a bitmap of their low bits first rules out most windows),
+and each hit proposes an alignment of two clips; hits are deduplicated per
+alignment, in arrays, and each alignment is verified once on the samples:
+the overlap must hold at least ``min_overlap`` samples and their normalised
+correlation (gain-free) reach ``min_correlation``. Any overlap of at least ``2 * window`` samples contains
 a whole anchor window, so it is found as long as the signs agree there.
 
 **Limits.** Recognised: sample-aligned cuts of one waveform, each with its own
 positive gain, copies. Not recognised: resampled audio (clips of different
 native rates are never compared), lossy re-encoding, fades, polarity
 inversion, or added noise that flips a sign in every anchor window of the
-overlap. Clips shorter than ``2 * window`` samples are linked only through
-identical contents (``contents``). Every decoded sample is held in memory (4
-bytes per sample: about 1 GB for the 11,158 clips of the full flamenco
-release).
+overlap. Falsely linked: strictly periodic, nearly noise-free audio of two
+different phrases can agree in sign and correlate above 0.99 over a short
+overlap (seen with synthetic harmonic tones carrying 1 % noise); a larger
+``min_overlap`` guards against it. Clips shorter than ``2 * window`` samples
+are linked only through identical contents (``contents``). Every decoded
+sample is held in memory (4 bytes per sample: about 1 GB for the 11,158 clips
+of the full flamenco release).
 """
 
 from __future__ import annotations
@@ -92,6 +96,55 @@ def _anchors(samples: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     blocks = np.abs(samples[: offsets[-1] + window]).reshape(-1, window)
     offsets = offsets[blocks.max(axis=1) > _SILENT]
     return offsets, window_hashes(samples, window)[offsets]
+
+
+def _candidate_alignments(
+    clips: Sequence[np.ndarray],
+    members: Sequence[int],
+    hashes: np.ndarray,
+    owner: np.ndarray,
+    where: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Distinct alignments ``(i, j, shift)`` (``i < j``) proposed by anchor-hash hits.
+
+    Every window of every member clip ``j`` is looked up among the sorted anchor
+    ``hashes`` (owned by clip ``owner`` at offset ``where``); a hit says clip
+    ``i``'s sample ``t`` may be clip ``j``'s sample ``t + shift``. A shared
+    stretch yields one hit per anchor inside it, from both clips' sides: the
+    hits are deduplicated here, in arrays, so the samples are compared once per
+    alignment.
+    """
+    # a bitmap of the anchors' low hash bits rules out almost every window with one gather, so the
+    # binary search runs on the few windows left
+    bits = max(16, min(26, int(np.ceil(np.log2(max(len(hashes), 1)))) + 6))
+    mask = np.uint64((1 << bits) - 1)
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(hashes & mask).astype(np.intp)] = True
+    found = []
+    for j in members:
+        rolling = window_hashes(clips[j], window)
+        candidate = np.flatnonzero(seen[(rolling & mask).astype(np.intp)])
+        lo = np.searchsorted(hashes, rolling[candidate], side="left")
+        hi = np.searchsorted(hashes, rolling[candidate], side="right")
+        hit = hi > lo
+        if not hit.any():
+            continue
+        position, lo, hi = candidate[hit], lo[hit], hi[hit]
+        n_hits = hi - lo
+        first = np.cumsum(n_hits) - n_hits
+        k = np.repeat(lo, n_hits) + np.arange(int(n_hits.sum())) - np.repeat(first, n_hits)
+        i = owner[k]
+        shift = np.repeat(position, n_hits) - where[k]  # clip i's sample t is clip j's t + shift
+        keep = i != j
+        i, shift = i[keep], shift[keep]
+        swap = i > j  # (i, j, shift) and (j, i, -shift) are one alignment
+        found.append(
+            np.stack([np.where(swap, j, i), np.where(swap, i, j), np.where(swap, -shift, shift)], 1)
+        )
+    if not found:
+        return np.zeros((0, 3), dtype=np.int64)
+    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
 
 
 class _Components:
@@ -196,22 +249,13 @@ def passage_clusters(
         hashes = hashes[order]
         owner = np.concatenate(anchor_clip)[order]
         where = np.concatenate(anchor_offset)[order]
-        checked: set[tuple[int, int, int]] = set()
-        for j in members:
-            rolling = window_hashes(clips[j], window)
-            lo = np.searchsorted(hashes, rolling, side="left")
-            hi = np.searchsorted(hashes, rolling, side="right")
-            for position in np.flatnonzero(hi > lo):
-                for k in range(lo[position], hi[position]):
-                    i = int(owner[k])
-                    if i == j or components.find(i) == components.find(j):
-                        continue
-                    shift = int(position) - int(where[k])  # clip i's sample t is clip j's t + shift
-                    if (i, j, shift) in checked:
-                        continue
-                    checked.add((i, j, shift))
-                    if _shares_audio(clips[i], clips[j], shift, min_overlap, min_correlation):
-                        components.union(i, j)
+        for i, j, shift in _candidate_alignments(
+            clips, members, hashes, owner, where, window
+        ).tolist():
+            if components.find(i) != components.find(j) and _shares_audio(
+                clips[i], clips[j], shift, min_overlap, min_correlation
+            ):
+                components.union(i, j)
     cluster = np.array([components.find(i) for i in range(len(clips))], dtype=int)
     logger.info(
         "passages: %d clips in %d passage(s), %d of them holding several clips",

@@ -62,6 +62,7 @@ __all__ = [
     "RunResult",
     "motivic_vs_control",
     "pool_cells",
+    "load_recording_groups",
     "recording_groups",
     "row_rng",
 ]
@@ -157,6 +158,13 @@ def _seed_key(runs: Sequence[RunResult], keys: Sequence[str]) -> dict:
         if values:
             key[name] = ",".join(values)
     return key
+
+
+def load_recording_groups(path: str | None, column: str | None) -> dict[str, str] | None:
+    """:func:`recording_groups` of the table at ``path``, or ``None`` without a group column."""
+    if not column:
+        return None
+    return recording_groups(pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False), column)
 
 
 def recording_groups(table: pd.DataFrame, column: str) -> dict[str, str]:

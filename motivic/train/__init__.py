@@ -39,21 +39,25 @@ Layout: :mod:`.config` (:class:`TrainConfig`, :class:`TrainHistory`),
 (:func:`fit`, resuming, :func:`predict`).
 """
 
-from motivic.train.checkpoints import (
-    check_feature_params,
-    last_checkpoint_path,
-    load_checkpoint,
-    model_from_checkpoint,
-    resolve_device,
-)
-from motivic.train.config import (
-    SELECT_METRICS,
-    TrainConfig,
-    TrainHistory,
-    class_priors,
-    class_weights,
-)
-from motivic.train.loop import fit, predict
+import importlib
+
+# Public name -> the submodule that defines it. They load on first use, so that importing a
+# torch-free part of the package (motivic.train.augment, the registry of motivic.train.models)
+# does not import torch: the workflow's parse-time helpers (motivic.workflow.grid) read both.
+_DEFINED_IN = {
+    "SELECT_METRICS": "config",
+    "TrainConfig": "config",
+    "TrainHistory": "config",
+    "class_priors": "config",
+    "class_weights": "config",
+    "check_feature_params": "checkpoints",
+    "last_checkpoint_path": "checkpoints",
+    "load_checkpoint": "checkpoints",
+    "model_from_checkpoint": "checkpoints",
+    "resolve_device": "checkpoints",
+    "fit": "loop",
+    "predict": "loop",
+}
 
 __all__ = [
     "SELECT_METRICS",
@@ -69,3 +73,16 @@ __all__ = [
     "predict",
     "resolve_device",
 ]
+
+
+def __getattr__(name: str):
+    """Load a public name from its submodule on first access (PEP 562)."""
+    if name not in _DEFINED_IN:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_DEFINED_IN[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DEFINED_IN})

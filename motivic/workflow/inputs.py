@@ -143,16 +143,15 @@ def load_corpus(config: Mapping) -> Corpus:
         )
     if corpus["mode"] == "clips":
         clips = scan_clips(root, label=corpus["label"], metadata=corpus.get("metadata"))
+        # names that cannot be read (no recording, no pattern) are reported by index_clips only
+        readable = clips[clips["name_check"] != "bad_layout"]
         return Corpus(
             mode="clips",
-            # names that cannot be read are reported by index_clips, not decoded
             clip_audio={
-                c: os.path.join(root, p)
-                for c, p, check in zip(clips["clip"], clips["path"], clips["name_check"])
-                if check != "bad_layout"
+                c: os.path.join(root, p) for c, p in zip(readable["clip"], readable["path"])
             },
             clip_patterns=[
-                list(row) for row in zip(clips["clip"], clips["path"], clips["pattern"])
+                list(row) for row in zip(readable["clip"], readable["path"], readable["pattern"])
             ],
         )
     sheet = read_metadata(corpus["metadata"])
@@ -284,7 +283,9 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
     f0 references exist; the motif evaluation (synth), the clip patterns (clips), the
     coherence of the mined motifs (not clips), the melodic summary
     (``melodic_summary.activate``, not clips), the contour plots (``plots.contour.activate``)
-    and the protocol table where the authors' clip-level split is run (``random_clips``).
+    and the protocol table where the authors' clip-level split is run (``random_clips``);
+    the distinctive motifs per class (not clips) and the motif browser (``browser.activate``,
+    not clips).
     """
     targets = ["results/tables/table1.csv", "results/tables/table1.md"]
     if table2_cells(config):
@@ -305,4 +306,7 @@ def final_targets(config: Mapping, corpus: Corpus) -> list[str]:
         targets += ["results/eval/melodic_summary.tsv"]
     if config["plots"]["contour"]["activate"]:
         targets += ["results/plots/contour/index.tsv"]
+    if not corpus.clips:  # rules/browser.smk
+        targets += ["results/motifs/distinctive.tsv"]
+        targets += ["results/browser"] if config["browser"]["activate"] else []
     return targets

@@ -155,7 +155,8 @@ class _ArrayStore:
 def test_convnet_features_concatenate_layers_and_ignore_padding():
     import torch
 
-    from motivic.train.models import build, layer_features
+    from motivic.train.models import build
+    from motivic.train.models.convnet import layer_features
 
     torch.manual_seed(0)
     model = build("compact_convnet", 3, n_mels=16, channels=4).eval()

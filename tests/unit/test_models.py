@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import itertools
 import math
 import re
@@ -14,14 +16,15 @@ from hypothesis import strategies as st
 
 from motivic.core.errors import MotivicError
 from motivic.train.models import (
+    _REGISTRY,
     available,
     build,
     check_trainable,
     count_parameters,
-    layer_features,
     options,
 )
 from motivic.train.models.blocks import init_replicate, pooled_size, resize_kernel, split_pool
+from motivic.train.models.convnet import layer_features
 from motivic.train.models.crnn import PRESETS
 from motivic.train.models.masking import check_lengths, masked_batch_norm, out_lengths
 
@@ -153,6 +156,19 @@ def test_options_lists_common_options_for_every_model():
         assert {"n_mels", "in_channels", "dropout"} <= set(opts), name
         assert opts["n_mels"] == (40 if name.startswith("pons_") else 128)
         assert opts["in_channels"] == 1
+
+
+def test_options_read_from_source_match_each_builders_signature():
+    """The registry reads options from the builders' source (no torch); so does Python's inspect."""
+    for name in available():
+        module = importlib.import_module(f"motivic.train.models.{_REGISTRY[name]}")
+        signature = inspect.signature(getattr(module, name))
+        keyword_only = {
+            p.name: p.default
+            for p in signature.parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        assert options(name) == keyword_only, name
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ STAGES = [
     "train",
     "baselines",
     "report",
+    "browser",
 ]
 
 

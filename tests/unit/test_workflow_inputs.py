@@ -83,6 +83,14 @@ def test_clips_corpus_lists_every_clip_and_its_pattern(clip_config, tmp_path):
     assert [clip for clip, _, _ in corpus.clip_patterns] == list(corpus.clip_audio)
 
 
+def test_clips_whose_names_cannot_be_read_get_no_pattern_job(clip_config, tmp_path):
+    (tmp_path / "TP").mkdir()
+    (tmp_path / "TP/take2.wav").write_bytes(b"")  # bad_layout: reported by index_clips only
+    corpus = inputs.load_corpus(clip_config)
+    assert len(corpus.clip_audio) == len(corpus.clip_patterns) == 3
+    assert all(pattern for _, _, pattern in corpus.clip_patterns)
+
+
 @pytest.mark.parametrize(
     "corpus, datasets, fragment",
     [

@@ -9,12 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+import soundfile as sf
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = Path(__file__).with_name("config_tiny.yaml")
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+SR = 22050  # sample rate of the demo_sources recordings
 
 
 def snakemake(
@@ -23,9 +27,11 @@ def snakemake(
     """Run snakemake with the Snakefile of ``source`` (the repository by default) in ``workdir``."""
     env = dict(os.environ, PYTHONPATH=str(source))
     cmd = [*SNAKEMAKE, "--snakefile", str(source / "Snakefile"), "--directory", str(workdir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+        )
     return proc
 
 
@@ -83,3 +89,81 @@ def tiny_copy(tiny_run, tmp_path) -> Path:
     workdir = tmp_path / "run"
     shutil.copytree(tiny_run, workdir, symlinks=True)
     return workdir
+
+
+# The flamenco motif sample sits beside the repository (../shared); MOTIVIC_FLAMENCO_SAMPLE points
+# elsewhere. Tests that read it skip when it is absent.
+FLAMENCO_SAMPLE = Path(
+    os.environ.get("MOTIVIC_FLAMENCO_SAMPLE", ROOT / "../shared/data/flamenco-motifs-sample")
+).resolve()
+
+
+@pytest.fixture(scope="session")
+def flamenco_sample() -> Path:
+    """The flamenco motif sample (``<singer>/<recording>_<pattern>_<id>.wav`` + ``metadata.csv``)."""
+    if not (FLAMENCO_SAMPLE / "metadata.csv").is_file():
+        pytest.skip(f"flamenco sample not found at {FLAMENCO_SAMPLE} (set MOTIVIC_FLAMENCO_SAMPLE)")
+    return FLAMENCO_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def demo_sources(tmp_path_factory) -> dict[str, np.ndarray]:
+    """Short demo recordings (2 classes x 3, one motif each) at 22.05 kHz, by demo id.
+
+    Read-only arrays (``style1_r01`` ... ``style2_r03``), shared by the recordings-corpus tests,
+    which write them under their own names and formats.
+    """
+    from motivic.corpus import synth
+
+    out = tmp_path_factory.mktemp("demo_sources")
+    synth.make_corpus(
+        out,
+        seed=7,
+        n_classes=2,
+        recordings_per_class=3,
+        singers_per_class=2,
+        motifs_per_class=1,
+        motifs_per_recording=1,
+        min_duration_s=8.0,
+        max_duration_s=10.0,
+        sr=SR,
+    )
+    sources = {}
+    for path in sorted((out / "audio").glob("*.wav")):
+        audio = sf.read(path, dtype="float32")[0]
+        audio.setflags(write=False)
+        sources[path.stem] = audio
+    return sources
+
+
+def write_audio(root: Path, rel: str, y: np.ndarray, sr: int = SR, **kwargs) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, y, sr, **kwargs)
+
+
+def write_metadata(root: Path, rows: list[tuple[str, str]]) -> Path:
+    path = root / "metadata.csv"
+    pd.DataFrame(rows, columns=["path", "label"]).to_csv(path, index=False)
+    return path
+
+
+def recordings_config(metadata: Path, audio_root: Path, **corpus) -> dict:
+    """The tiny configuration on a recordings corpus: one small model, one dataset, 1 epoch."""
+    config = load_tiny()
+    config["corpus"] = {
+        "mode": "recordings",
+        "metadata": str(metadata),
+        "audio_root": str(audio_root),
+        **corpus,
+    }
+    config["features"] = {"logmel128": config["features"]["logmel128"]}
+    config["models"] = {"crnn": {"channels": 4, "hidden_size": 8}}
+    config["datasets"] = ["motivic"]
+    config.pop("baselines", None)
+    config["split"]["strategies"] = ["random"]  # a handful of recordings: one holdout
+    config["sanity"] = {"duration_only": False, "shuffled_labels": False}
+    if "policies" in config.get("augment", {}):
+        config["augment"]["policies"] = []
+        config["augment"].pop("table2", None)
+    return config

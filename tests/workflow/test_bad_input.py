@@ -21,14 +21,21 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from motivic.corpus import synth
 from motivic.corpus.recordings import recording_id
 
-from .conftest import ROOT, SNAKEMAKE, load_tiny, planned_jobs, snakemake, write_config
+from .conftest import (
+    ROOT,
+    SNAKEMAKE,
+    SR,
+    planned_jobs,
+    recordings_config,
+    snakemake,
+    write_audio,
+    write_config,
+    write_metadata,
+)
 
 pytestmark = pytest.mark.slow
-
-SR = 22050
 
 # path in the metadata -> (status, finding code) expected in results/validation/corpus_report.tsv
 EXPECTED = {
@@ -53,56 +60,6 @@ EXPECTED = {
     "": ("error", "blank_path"),
 }
 NO_MOTIF = ["bad/noise.wav"]
-
-
-def synth_sources(out: Path, *, recordings_per_class: int = 3) -> dict[str, np.ndarray]:
-    """Short demo recordings (2 classes, one motif each) as arrays at 22.05 kHz, by demo id."""
-    synth.make_corpus(
-        out,
-        seed=7,
-        n_classes=2,
-        recordings_per_class=recordings_per_class,
-        singers_per_class=2,
-        motifs_per_class=1,
-        motifs_per_recording=1,
-        min_duration_s=8.0,
-        max_duration_s=10.0,
-        sr=SR,
-    )
-    return {p.stem: sf.read(p, dtype="float32")[0] for p in sorted((out / "audio").glob("*.wav"))}
-
-
-def write_audio(root: Path, rel: str, y: np.ndarray, sr: int = SR, **kwargs) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, y, sr, **kwargs)
-
-
-def write_metadata(root: Path, rows: list[tuple[str, str]]) -> Path:
-    path = root / "metadata.csv"
-    pd.DataFrame(rows, columns=["path", "label"]).to_csv(path, index=False)
-    return path
-
-
-def recordings_config(metadata: Path, audio_root: Path, **corpus) -> dict:
-    """The tiny configuration on a recordings corpus: one small model, one dataset, 1 epoch."""
-    config = load_tiny()
-    config["corpus"] = {
-        "mode": "recordings",
-        "metadata": str(metadata),
-        "audio_root": str(audio_root),
-        **corpus,
-    }
-    config["features"] = {"logmel128": config["features"]["logmel128"]}
-    config["models"] = {"crnn": {"channels": 4, "hidden_size": 8}}
-    config["datasets"] = ["motivic"]
-    config.pop("baselines", None)
-    config["split"]["strategies"] = ["random"]  # a handful of recordings: one holdout
-    config["sanity"] = {"duration_only": False, "shuffled_labels": False}
-    if "policies" in config.get("augment", {}):
-        config["augment"]["policies"] = []
-        config["augment"].pop("table2", None)
-    return config
 
 
 def _noise_bursts(seconds: float) -> np.ndarray:
@@ -166,9 +123,9 @@ def _labels() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def bad_corpus(tmp_path_factory) -> Path:
+def bad_corpus(tmp_path_factory, demo_sources) -> Path:
     root = tmp_path_factory.mktemp("bad_corpus")
-    _write_bad_corpus(root, synth_sources(tmp_path_factory.mktemp("sources")))
+    _write_bad_corpus(root, demo_sources)
     write_metadata(root, list(zip(EXPECTED, _labels())))
     return root
 

@@ -1,6 +1,5 @@
-"""Clip corpus mode on the real flamenco sample: validation, store, leave-one-recording-out folds."""
+"""Clip corpus mode on the real flamenco sample: validation, the 0.5 s filter, store, folds."""
 
-import os
 from pathlib import Path
 
 import h5py
@@ -12,19 +11,12 @@ from .conftest import ROOT, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-# The sample sits beside the repository (../shared); MOTIVIC_FLAMENCO_SAMPLE points elsewhere.
-SAMPLE = Path(
-    os.environ.get("MOTIVIC_FLAMENCO_SAMPLE", ROOT / "../shared/data/flamenco-motifs-sample")
-).resolve()
-
 
 @pytest.fixture(scope="module")
-def clip_run(tmp_path_factory) -> Path:
-    if not SAMPLE.is_dir():
-        pytest.skip(f"flamenco sample not found at {SAMPLE}")
+def clip_run(tmp_path_factory, flamenco_sample) -> tuple[Path, Path]:
     config = yaml.safe_load((ROOT / "config/flamenco.yaml").read_text())
-    config["corpus"]["audio_root"] = str(SAMPLE)
-    config["corpus"]["metadata"] = str(SAMPLE / "metadata.csv")
+    config["corpus"]["audio_root"] = str(flamenco_sample)
+    config["corpus"]["metadata"] = str(flamenco_sample / "metadata.csv")
     config["models"] = {"reslstm": {"channels": 4, "hidden_size": 8}}
     config["training"]["epochs"] = 1
     config["augment"]["policies"] = []
@@ -34,26 +26,38 @@ def clip_run(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("clips")
     write_config(workdir, config)
     snakemake(workdir, "--cores", "2")
-    return workdir
+    return workdir, flamenco_sample
 
 
-def test_every_clip_is_validated_and_becomes_a_segment(clip_run):
+def test_every_clip_is_validated_and_the_short_ones_are_filtered(clip_run):
+    clip_run, sample = clip_run
     report = pd.read_csv(clip_run / "results/validation/corpus_report.tsv", sep="\t")
-    metadata = pd.read_csv(SAMPLE / "metadata.csv")
+    metadata = pd.read_csv(sample / "metadata.csv")
     assert len(report) == len(metadata)
-    assert set(report["status"]) <= {"ok", "warning"}
+    # corpus.clip_min_duration_s: 0.5 (the paper's filter): shorter clips are reported and excluded
+    short = report["check"].fillna("").str.contains("short_clip")
+    assert (short == (report["duration_s"] < 0.5)).all()
+    assert short.sum() == (metadata["duration_s"] < 0.5).sum() > 0
+    assert (report.loc[short, "status"] == "error").all()
+    assert set(report.loc[~short, "status"]) <= {"ok", "warning"}
+    counts = pd.read_csv(clip_run / "results/validation/clip_findings.tsv", sep="\t")
+    assert counts.set_index("check").at["short_clip", "n_files"] == short.sum()
+    # the clips of >= 0.5 s go on, from every recording and style
     segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t")
-    assert len(segments) == len(metadata)
-    assert set(segments["recording"]) == set(metadata["recording"])
+    kept = metadata[metadata["duration_s"] >= 0.5]
+    assert len(segments) == (~short).sum() == len(kept)
+    assert segments["duration_s"].min() >= 0.5
+    assert set(segments["recording"]) == set(kept["recording"])
     assert sorted(segments["label"].unique()) == ["debla", "martinete", "saeta"]
     with h5py.File(clip_run / "results/features/logmel128/motivic.h5", "r") as store:
-        assert store["mel"].shape[0] == len(metadata)
+        assert store["mel"].shape[0] == len(segments)
         valid = store["valid_frames"][:]
-    # 25 ms frames: a 0.3-1.6 s clip has 11-64 valid frames
-    assert valid.min() >= 10 and valid.max() <= 70
+    # 25 ms frames: a 0.5-1.6 s clip has 20-64 valid frames
+    assert valid.min() >= 19 and valid.max() <= 70
 
 
 def test_logo_tests_each_recording_once_and_saeta_sits_out(clip_run):
+    clip_run, _ = clip_run
     segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t", dtype=str)
     folds = pd.read_csv(clip_run / "results/splits/motivic/logo.tsv", sep="\t", dtype=str)
     merged = segments.merge(folds, on="segment_id")

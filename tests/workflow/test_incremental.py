@@ -15,8 +15,7 @@ import pytest
 
 from motivic.corpus.recordings import recording_id
 
-from .conftest import snakemake, write_config
-from .test_bad_input import recordings_config, synth_sources, write_audio, write_metadata
+from .conftest import recordings_config, snakemake, write_audio, write_config, write_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +47,9 @@ def scheduled(text: str) -> list[tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def grown_run(tmp_path_factory):
+def grown_run(tmp_path_factory, demo_sources):
     """A complete run on 4 recordings; then one more recording is added to the corpus."""
-    sources = synth_sources(tmp_path_factory.mktemp("sources"))
+    sources = demo_sources
     root = tmp_path_factory.mktemp("corpus")
     for (path, _), source in zip(FIRST, ["style1_r01", "style1_r02", "style2_r01", "style2_r02"]):
         write_audio(root, path, sources[source])

@@ -1,8 +1,10 @@
-"""`snakemake --report` after a run: one HTML file with the workflow description and captions."""
+"""`snakemake --report` after a run: a zip (the motif browser is a directory) whose report.html has
+the workflow description and captions."""
 
 from __future__ import annotations
 
 import re
+import zipfile
 
 import pytest
 
@@ -40,13 +42,22 @@ def test_every_report_output_has_an_existing_caption():
 
 
 def test_report_html_has_workflow_description_and_table_captions(tiny_copy):
-    out = tiny_copy / "results" / "report.html"
+    out = tiny_copy / "results" / "report.zip"
     snakemake(tiny_copy, "--report", str(out))
-    html = out.read_text(encoding="utf-8")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        html = archive.read(next(n for n in names if n.endswith("/report.html"))).decode("utf-8")
+    # the motif browser travels whole: its page and its audio snippets
+    assert any(n.endswith("/index.html") for n in names)
+    assert any("/audio/" in n and n.endswith(".wav") for n in names)
     assert len(html) > 10_000
     # the workflow description and the captions of outputs every synth-mode run has
     for name in ("workflow", "table1", "dictionary", "eval_pitch", "eval_motifs", "curves"):
         phrase = _caption_phrase(f"report/{name}.rst")
         assert phrase in html, (name, phrase)
-    for output in ("table1.csv", "dictionary.tsv", "pitch.tsv", "motifs.tsv", "curves.png"):
+    for name in ("distinctive", "browser"):  # rules/browser.smk
+        phrase = _caption_phrase(f"report/{name}.rst")
+        assert phrase in html, (name, phrase)
+    for output in ("table1.csv", "dictionary.tsv", "distinctive.tsv", "pitch.tsv", "motifs.tsv"):
         assert output in html, output
+    assert "curves.png" in html

@@ -1,15 +1,17 @@
 """profiles/slurm on a real single-node SLURM cluster, and what the profile asks of SLURM.
 
 The cluster test brings up slurmctld + slurmd on this machine (tests/workflow/slurm_cluster.sh),
-with one fake GPU (gres/gpu), and runs part of the tiny workflow through sbatch with the
-repository's SLURM profile, changed only where a test machine differs from a site: one partition
-(``debug``), few cores, quick status polls. Per-recording jobs go as SLURM job arrays, the GPU
-request of ``train_model`` reaches SLURM, aggregations run on the submitting node. It needs root and Debian's ``slurm-wlm`` and ``munge`` packages
-(``tests/workflow/slurm_cluster.sh install``; ``.ci/run`` installs them when it can).
+with one fake GPU (gres/gpu), and sends the tail of the finished tiny run (a copy of the session's
+``tiny_run``) through sbatch with the repository's SLURM profile, changed only where a test
+machine differs from a site: one partition (``debug``), few cores, quick status polls. One
+training and its evaluation are deleted and rerun, then two recordings' per-recording outputs:
+per-recording jobs go as SLURM job arrays, the GPU request of ``train_model`` reaches SLURM,
+aggregations run on the submitting node. It needs root and Debian's ``slurm-wlm`` and ``munge``
+packages (``tests/workflow/slurm_cluster.sh install``; ``.ci/run`` installs them when it can).
 
 ``MOTIVIC_SLURM_TEST``: unset = run when possible, else skip saying why; ``0`` = always skip;
 ``1`` = required (a missing prerequisite fails the test instead of skipping it).
-``MOTIVIC_SLURM_TIMEOUT_S``: seconds the SLURM run may take (default 900).
+``MOTIVIC_SLURM_TIMEOUT_S``: seconds each of its two SLURM runs may take (default 900).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from motivic.train import last_checkpoint_path
+from motivic.workflow.grid import table1_runs
 
 from .conftest import ROOT, SNAKEMAKE, load_tiny, snakemake, write_config
 
@@ -264,18 +269,6 @@ def _site_profile(dest: Path, *, cores: int) -> dict:
     return profile
 
 
-def _evaluation_output(workdir: Path, model: str) -> str:
-    """metrics.json of one evaluate_model job of ``model`` (path read from a dry run)."""
-    proc = snakemake(workdir, "--dry-run", "--cores", "1")
-    for rule, block in _dry_run_blocks(proc.stdout + proc.stderr):
-        if rule == "evaluate_model" and re.search(rf"\bmodel={model}\b", block):
-            outputs = (
-                re.search(r"^\s*output: (.*)$", block, flags=re.MULTILINE).group(1).split(", ")
-            )
-            return next(path for path in outputs if path.endswith("metrics.json"))
-    raise AssertionError(f"no evaluate_model job for {model} in the dry run")
-
-
 def _jobcomp(state: Path) -> dict[str, dict[str, str]]:
     """SLURM job id -> fields of its jobcomp/filetxt record."""
     records = {}
@@ -298,25 +291,10 @@ def _scontrol_job(jobid: str, env: dict) -> dict[str, str]:
     return dict(re.findall(r"(\w+)=(\S*)", proc.stdout))
 
 
-def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
-    config = load_tiny()
-    # 2 styles x 2 recordings, one holdout split: every array task starts a Snakemake process of
-    # its own, so the recordings, not the stages, set this test's runtime
-    config["synth"]["n_classes"] = 2
-    config["synth"]["recordings_per_class"] = 2
-    config["split"]["strategies"] = ["random"]
-    workdir = tmp_path / "run"
-    workdir.mkdir()
-    write_config(workdir, config)
-    cores = int(re.search(r"CPUs=(\d+)", (slurm_cluster / "slurm.conf").read_text()).group(1))
-    profile = _site_profile(tmp_path / "profile", cores=cores)
-    model = next(iter(config["models"]))
-    metrics = _evaluation_output(workdir, model)
-
-    env = dict(os.environ, PYTHONPATH=str(ROOT), SLURM_CONF=str(slurm_cluster / "slurm.conf"))
+def _sbatch_run(workdir: Path, profile_dir: Path, env: dict, *targets: str) -> str:
+    """Run ``targets`` in ``workdir`` with the site profile; the log (stdout and stderr)."""
     cmd = [*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir)]
-    cmd += ["--profile", str(tmp_path / "profile"), "collect_motifs", metrics]
-    started = time.monotonic()
+    cmd += ["--profile", str(profile_dir), *targets]
     try:
         proc = subprocess.run(
             cmd,
@@ -332,22 +310,62 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
             ["scancel", "--user", "root"], env=env, capture_output=True, timeout=60, check=False
         )
         pytest.fail(f"no result within {RUN_TIMEOUT_S} s:\n{str(err.stdout)[-3000:]}")
-    elapsed_s = time.monotonic() - started
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
+    return log
+
+
+def test_tail_of_the_tiny_run_runs_through_sbatch(slurm_cluster, tiny_run, tmp_path):
+    """A copy of the finished tiny run, with a training and two recordings' outputs deleted.
+
+    Only those jobs (and what follows them up to the targets) go through sbatch: one training
+    and its evaluation, then the per-recording jobs of the two recordings, as job arrays, and
+    the collections on the submitting node. The rest of the run is reused.
+    """
+    workdir = tmp_path / "run"
+    shutil.copytree(tiny_run, workdir, symlinks=True)
+    config = load_tiny()  # the configuration of tiny_run
+    cores = int(re.search(r"CPUs=(\d+)", (slurm_cluster / "slurm.conf").read_text()).group(1))
+    profile = _site_profile(tmp_path / "profile", cores=cores)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SLURM_CONF=str(slurm_cluster / "slurm.conf"))
+    results = workdir / "results"
+
+    # the last stages: one network retrained from scratch, evaluated, and Table I rebuilt
+    model = next(iter(config["models"]))
+    run = next(run for run in table1_runs(config) if run.model == model)
+    # Snakemake regenerates a missing file only for an output that needs it: delete the
+    # evaluation's metrics too, not just the checkpoint it reads
+    checkpoint = workdir / run.path / "checkpoint.pt"
+    metrics = f"{run.path}/metrics.json"
+    for path in (checkpoint, last_checkpoint_path(checkpoint), workdir / metrics):
+        path.unlink()  # no last checkpoint either: a whole training, not a resumed one
+    table = "results/tables/table1.csv"
+    started = time.monotonic()
+    tail_log = _sbatch_run(workdir, tmp_path / "profile", env, metrics, table)
+    assert checkpoint.exists() and json.loads((workdir / metrics).read_text())
+    assert (workdir / table).stat().st_mtime > (workdir / metrics).stat().st_mtime
+
+    # the per-recording stages of two recordings, and the motif dictionary collected from all
+    recordings = sorted(p.stem for p in (results / "pitch").glob("*.csv"))
+    rerun = recordings[:2]
+    n_rec = len(rerun)
+    stages = {"pitch": "*.csv", "contour": "*.tsv", "motifs/per_recording": "*.tsv"}
+    for recording in rerun:  # each stage's output, and the dictionary, as above
+        for stage, pattern in stages.items():
+            (results / stage / pattern.replace("*", recording)).unlink()
+    (results / "motifs/dictionary.tsv").unlink()
+    head_log = _sbatch_run(workdir, tmp_path / "profile", env, "collect_motifs")
+    elapsed_s = time.monotonic() - started
 
     # the targets and every per-recording output exist
-    results = workdir / "results"
-    n_rec = _n_recordings(config)
-    stages = {"pitch": "*.csv", "contour": "*.tsv", "motifs/per_recording": "*.tsv"}
     for stage, pattern in stages.items():
-        assert len(list((results / stage).glob(pattern))) == n_rec, stage
+        assert len(list((results / stage).glob(pattern))) == len(recordings), stage
     assert len((results / "motifs/dictionary.tsv").read_text().splitlines()) > 1
-    assert json.loads((workdir / metrics).read_text())
 
     # every job went through sbatch (singly or as an array task) and completed there
+    log = tail_log + head_log
     submitted = {jobid: Path(path) for jobid, path in SUBMITTED.findall(log)}
-    arrays = ARRAY_SUBMITTED.findall(log)
+    arrays = ARRAY_SUBMITTED.findall(head_log)
     assert submitted and arrays, log[-3000:]
     records = _jobcomp(slurm_cluster)
     for jobid in submitted:
@@ -357,9 +375,12 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
         jobid: path.relative_to(workdir / ".snakemake/slurm_logs").parts[0]
         for jobid, path in submitted.items()
     }
+    # only the deleted outputs' jobs ran: the finished run was reused
+    expected = {f"rule_{rule}" for rule in (*GPU_RULES, *PER_RECORDING)}
+    assert set(kinds.values()) <= expected, kinds
 
     # per-recording jobs went as array tasks (an array holds the jobs of one rule)
-    rule_of = {int(m.group(2)): m.group(1) for m in JOB_HEADER.finditer(log)}
+    rule_of = {int(m.group(2)): m.group(1) for m in JOB_HEADER.finditer(head_log)}
     per_rule: dict[str, list[tuple[str, int]]] = {}
     for snakemake_ids, slurm_id, first, last in arrays:
         ids = [int(i) for i in snakemake_ids.split(",")]
@@ -368,7 +389,7 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
         assert len(rules) == 1, rules  # an array holds the jobs of one rule
         per_rule.setdefault(rules.pop(), []).append((slurm_id, len(ids)))
     limit = int(profile["slurm-array-limit"])
-    # all pitch jobs are ready at once after the corpus checkpoint: one array, a task each
+    # all pitch jobs are ready at once: one array, a task each
     assert len(per_rule["extract_pitch"]) == math.ceil(n_rec / limit)
     assert sum(n for _, n in per_rule["extract_pitch"]) == n_rec
     # later stages become ready as pitch tasks finish; the plugin submits what each status poll
@@ -382,8 +403,9 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     assert len(finished) == len(records) >= len(submitted) + n_rec  # array tasks recorded too
 
     # aggregations ran on the submitting node, not through sbatch
-    assert re.search(r"^localrule collect_motifs:", log, flags=re.MULTILINE), log[-3000:]
-    assert "rule_collect_motifs" not in kinds.values()
+    assert re.search(r"^localrule collect_motifs:", head_log, flags=re.MULTILINE), head_log[-3000:]
+    assert not {f"rule_{rule}" for rule in AGGREGATIONS} & set(kinds.values())
+    assert re.search(r"^localrule \w+:", tail_log, flags=re.MULTILINE), tail_log[-3000:]
 
     # the profile's per-rule resources reached sbatch (runtime -> --time, threads -> CPUs)
     train = [jobid for jobid, kind in kinds.items() if kind == "rule_train_model"]
@@ -397,4 +419,4 @@ def test_tiny_workflow_runs_through_sbatch(slurm_cluster, tmp_path):
     # the GPU request reached SLURM (--gpus=1 on the node's gres/gpu); evaluation asked none
     assert "gres:gpu:1" in _scontrol_job(train[0], env)["TresPerJob"]
     assert "gpu" not in _scontrol_job(evaluate[0], env).get("TresPerJob", "")
-    assert elapsed_s < RUN_TIMEOUT_S
+    assert elapsed_s < 2 * RUN_TIMEOUT_S

@@ -110,6 +110,7 @@ def test_epochs_retrains_every_network_and_nothing_upstream(tiny_copy):
         "collect_results": 1,
         "collect_table2": 1,
         "compare_datasets": 1,
+        "build_browser": 1,  # per-motif test accuracy (browser.accuracy)
     }
 
 

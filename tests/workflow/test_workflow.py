@@ -1,6 +1,7 @@
 """The whole DAG on the tiny configuration: every output exists and is sound."""
 
 import json
+import re
 
 import h5py
 import numpy as np
@@ -124,3 +125,18 @@ def test_feature_sets_are_built_only_for_models_that_need_them(tmp_path):
 def test_second_run_schedules_nothing(tiny_run):
     assert planned_jobs(tiny_run) == {}
 
+
+def test_tiny_run_ranks_distinctive_motifs_and_builds_the_browser(tiny_run):
+    config = load_tiny()
+    results = tiny_run / "results"
+    distinctive = pd.read_csv(results / "motifs/distinctive.tsv", sep="\t")
+    assert len(distinctive) > 0
+    assert (distinctive["recordings_in_class"] + distinctive["recordings_elsewhere"] >= 2).all()
+    page = (results / "browser/index.html").read_text(encoding="utf-8")
+    n_rows = page.count('class="motif-row"')
+    assert 0 < n_rows <= config["synth"]["n_classes"] * 12  # browser.motifs_per_class (default)
+    assert "Acc. " in page  # the networks' per-motif test accuracy (browser.accuracy)
+    sources = re.findall(r'<audio[^>]* src="([^"]+)"', page)
+    assert sources
+    for src in sources:
+        assert (results / "browser" / src).stat().st_size > 44, src  # more than a WAV header

@@ -24,26 +24,20 @@ motivic.core.errors.MotivicError: unknown model 'resnet'; available models: ...
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib
 import inspect
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
-
-from torch import nn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from motivic.core.errors import MotivicError
-from motivic.train.models.convnet import (
-    compact_convnet,
-    compact_convnet_k1c2,
-    compact_convnet_k2c1,
-    layer_features,
-)
-from motivic.train.models.crnn import crnn
-from motivic.train.models.densenet import densenet161, densenet161_imagenet
-from motivic.train.models.pons import pons_blackbox, pons_frequency, pons_time, pons_timefreq
-from motivic.train.models.reslstm import reslstm
-from motivic.train.models.resnet import resnet50, resnet50_imagenet
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = [
     "available",
@@ -51,26 +45,28 @@ __all__ = [
     "check_options",
     "check_trainable",
     "count_parameters",
-    "layer_features",
     "options",
 ]
 
 logger = logging.getLogger(__name__)
 
-_REGISTRY: dict[str, Callable[..., nn.Module]] = {
-    "reslstm": reslstm,
-    "crnn": crnn,
-    "resnet50": resnet50,
-    "resnet50_imagenet": resnet50_imagenet,
-    "densenet161": densenet161,
-    "densenet161_imagenet": densenet161_imagenet,
-    "pons_blackbox": pons_blackbox,
-    "pons_time": pons_time,
-    "pons_frequency": pons_frequency,
-    "pons_timefreq": pons_timefreq,
-    "compact_convnet": compact_convnet,
-    "compact_convnet_k2c1": compact_convnet_k2c1,
-    "compact_convnet_k1c2": compact_convnet_k1c2,
+# Registry name -> module of this package that defines the builder, a function of that name.
+# Builders load on first use: naming, listing and checking models (what the workflow does at parse
+# time) reads only this table and the builders' signatures, and never imports torch.
+_REGISTRY: dict[str, str] = {
+    "reslstm": "reslstm",
+    "crnn": "crnn",
+    "resnet50": "resnet",
+    "resnet50_imagenet": "resnet",
+    "densenet161": "densenet",
+    "densenet161_imagenet": "densenet",
+    "pons_blackbox": "pons",
+    "pons_time": "pons",
+    "pons_frequency": "pons",
+    "pons_timefreq": "pons",
+    "compact_convnet": "convnet",
+    "compact_convnet_k2c1": "convnet",
+    "compact_convnet_k1c2": "convnet",
 }
 
 
@@ -86,26 +82,58 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _builder(name: str) -> Callable[..., nn.Module]:
+def _check_name(name: str) -> str:
+    """The module of model ``name``; raises MotivicError listing the valid names."""
     if name not in _REGISTRY:
         raise MotivicError(f"unknown model {name!r}; available models: {', '.join(available())}")
     return _REGISTRY[name]
 
 
+def _builder(name: str) -> Callable[..., nn.Module]:
+    module = importlib.import_module(f"{__name__}.{_check_name(name)}")
+    return getattr(module, name)
+
+
 def options(name: str) -> dict[str, Any]:
     """Options of model ``name`` with their defaults (keyword-only builder parameters).
+
+    Read from the builder's source, without importing it (nor torch); an option without a
+    default maps to ``inspect.Parameter.empty``.
 
     Raises
     ------
     MotivicError
         If ``name`` is not a registered model.
     """
-    signature = inspect.signature(_builder(name))
-    return {
-        param.name: param.default
-        for param in signature.parameters.values()
-        if param.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+    return dict(_signature_defaults(_check_name(name), name))
+
+
+@functools.cache
+def _signature_defaults(module: str, function: str) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of the keyword-only parameters of ``function`` in ``module``'s source.
+
+    Defaults must be literals (numbers, strings, tuples, None), so that the options of a
+    model are known without running its module.
+    """
+    path = Path(__file__).with_name(f"{module}.py")
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            params = zip(node.args.kwonlyargs, node.args.kw_defaults)
+            return tuple(
+                (arg.arg, inspect.Parameter.empty if default is None else _literal(default, path))
+                for arg, default in params
+            )
+    raise LookupError(f"{path} defines no function {function!r}")
+
+
+def _literal(node: ast.expr, path: Path) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise ValueError(
+            f"{path}:{node.lineno}: a builder option's default must be a literal, "
+            f"not {ast.unparse(node)!r}"
+        ) from None
 
 
 def check_options(
@@ -201,7 +229,7 @@ def build(name: str, n_classes: int, **model_options: Any) -> nn.Module:
         raise MotivicError(
             f"unknown option(s) {unknown} for model {name!r}; valid options: {sorted(valid)}"
         )
-    model = _REGISTRY[name](n_classes, **model_options)
+    model = _builder(name)(n_classes, **model_options)
     logger.info(
         "built %s (%d parameters) with options %s", name, count_parameters(model), model_options
     )
@@ -227,7 +255,7 @@ def check_trainable(name: str, model_options: dict[str, Any]) -> None:
         Naming ``models.<name>.<option>`` when it is missing, or the file when
         it does not exist.
     """
-    _builder(name)
+    _check_name(name)
     option = _NEEDS_WEIGHTS.get(name)
     if option is None:
         return
