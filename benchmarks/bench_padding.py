@@ -14,7 +14,7 @@ same model, seed and split under every combination of
   ``bucketed`` (length-bucketed batches cropped to their longest valid segment);
 
 and reports the test accuracy with its 95 % Wilson interval (over test segments), the best
-validation accuracy and the mean epoch time. All runs use :func:`motivic.train.fit`, the project's
+validation accuracy and the mean epoch time. All runs use :func:`motivic.train.loop.fit`, the project's
 training loop, one after the other in the same process.
 
 Store: the demo corpus of ``benchmarks/bench_bucketing.py`` (``motivic.corpus.synth`` with the default
@@ -49,9 +49,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_bucketing import MODEL_OPTIONS, demo_store
 
-from motivic import train
 from motivic.features import silence_value
 from motivic.train import datasets, models, runs
+from motivic.train.checkpoints import load_checkpoint
+from motivic.train.config import TrainConfig
+from motivic.train.loop import fit, predict
 
 
 class AllFrames(nn.Module):
@@ -76,7 +78,7 @@ def wilson(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def run(data, model_name, *, pad: float, masked: bool, crop: bool, epochs: int, workdir: Path):
-    cfg = train.TrainConfig.from_dict(
+    cfg = TrainConfig.from_dict(
         {
             "epochs": epochs,
             "batch_size": 20,
@@ -108,7 +110,7 @@ def run(data, model_name, *, pad: float, masked: bool, crop: bool, epochs: int, 
         )
 
     name = f"{model_name}-{pad}-{masked}-{crop}"
-    history = train.fit(
+    history = fit(
         model,
         loader(data.rows["train"], True),
         loader(data.rows["val"], False),
@@ -119,9 +121,9 @@ def run(data, model_name, *, pad: float, masked: bool, crop: bool, epochs: int, 
         label_names=data.label_names,
         resume=False,
     )
-    ckpt = train.load_checkpoint(workdir / f"{name}.pt")
+    ckpt = load_checkpoint(workdir / f"{name}.pt")
     model.load_state_dict(ckpt["state_dict"])
-    probs, positions = train.predict(model, loader(data.rows["test"], False), device="cpu")
+    probs, positions = predict(model, loader(data.rows["test"], False), device="cpu")
     y = data.labels("test")[positions]
     correct = int((probs.argmax(1) == y).sum())
     return {

@@ -227,7 +227,7 @@ class _Timed:
         self.sync, self.sampler = sync, sampler
         self.seconds = float("nan")
         self.samples = 0
-        self.dataset = loader.dataset  # for train.loop._set_epoch and friends
+        self.dataset = loader.dataset  # for loop._set_epoch and friends
 
     def __iter__(self):
         batches = iter(self.loader)
@@ -259,13 +259,13 @@ def run_one(spec: dict) -> dict:
     import torch
     from torch import nn
 
-    from motivic import train
     from motivic.features import MelStore
-    from motivic.train import accel, models
+    from motivic.train import accel, loop, models
+    from motivic.train.checkpoints import resolve_device
     from motivic.train.datasets import MelDataset, label_index, make_loader
 
     torch.set_num_threads(spec["threads"])
-    device = train.resolve_device(spec["device"])
+    device = resolve_device(spec["device"])
     store = MelStore(spec["store"])
     mapping = label_index(store.index["label"])
     torch.manual_seed(0)
@@ -285,7 +285,7 @@ def run_one(spec: dict) -> dict:
         num_workers=spec["workers"],
         device=device,
     )
-    amp = train.loop._amp_mode(spec["amp"], device)
+    amp = loop._amp_mode(spec["amp"], device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     scaler = accel.grad_scaler(amp, device)
     loss_fn = nn.CrossEntropyLoss()
@@ -299,7 +299,7 @@ def run_one(spec: dict) -> dict:
     whole_epoch = spec["batches"] == 0
     if whole_epoch:  # one warm-up epoch (workers start, cuDNN autotunes), then the timed one
         loader.batch_sampler.set_epoch(1)
-        train.loop._train_epoch(model, loader, optimizer, scaler, loss_fn, device, amp, channels_last)
+        loop._train_epoch(model, loader, optimizer, scaler, loss_fn, device, amp, channels_last)
         loader.batch_sampler.set_epoch(2)
         timed = _Timed(loader, warmup=0, batches=0, sync=sync, sampler=sampler)
     else:
@@ -316,7 +316,7 @@ def run_one(spec: dict) -> dict:
         timed = _Timed(
             loader, warmup=spec["warmup"], batches=spec["batches"], sync=sync, sampler=sampler
         )
-    train.loop._train_epoch(model, timed, optimizer, scaler, loss_fn, device, amp, channels_last)
+    loop._train_epoch(model, timed, optimizer, scaler, loss_fn, device, amp, channels_last)
     rate = timed.samples / timed.seconds
     measured = whole_epoch and len(store) == PAPER_MOTIFS  # else extrapolated to 10,640 motifs
     return {

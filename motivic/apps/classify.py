@@ -18,12 +18,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from motivic import contour, pitch, train
+from motivic import contour, pitch
 from motivic.core.audio import load_audio
 from motivic.core.errors import MotivicError
 from motivic.core.metrics import vote_predictions
 from motivic.features import compute_features, pad_or_crop, silence_value
 from motivic.train import models
+from motivic.train.checkpoints import model_from_checkpoint
 
 __all__ = ["find_motifs", "classify_recording", "RecordingPrediction"]
 
@@ -110,7 +111,7 @@ def classify_recording(
     path : path
         Audio file (any format, rate and channel count :func:`motivic.core.audio.load_audio` reads).
     checkpoint : dict
-        From :func:`motivic.train.load_checkpoint`; its ``feature_params`` define the spectrograms.
+        From :func:`motivic.train.checkpoints.load_checkpoint`; its ``feature_params`` define the spectrograms.
     dictionary : pandas.DataFrame
         The collection's motif dictionary (``results/motifs/dictionary.tsv``).
     pitch_cfg, contour_cfg : dict
@@ -144,7 +145,7 @@ def classify_recording(
         logger.warning("%s: no dictionary motif of >= %.2f s found", path, min_duration_s)
         return RecordingPrediction(str(path), None, 0, {}, found.assign(predicted=[]))
     if model is None:
-        model = train.model_from_checkpoint(checkpoint, models.build)
+        model = model_from_checkpoint(checkpoint, models.build)
     sr = int(params["sr"])
     y = load_audio(path, sr=sr)
     batch, valid = [], []

@@ -43,17 +43,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _classify(args) -> int:
-    from motivic import train
     from motivic.apps.classify import classify_recording
     from motivic.core.config import load_config
     from motivic.core.io import atomic_path
     from motivic.mining import read_table
     from motivic.train import models
+    from motivic.train.checkpoints import load_checkpoint, model_from_checkpoint, resolve_device
 
     config = load_config(args.config)
-    checkpoint = train.load_checkpoint(args.model)
-    device = train.resolve_device(args.device)
-    model = train.model_from_checkpoint(checkpoint, models.build).to(device)
+    checkpoint = load_checkpoint(args.model)
+    device = resolve_device(args.device)
+    model = model_from_checkpoint(checkpoint, models.build).to(device)
     dictionary = read_table(args.dictionary)
     rows, segments = [], []
     for path in args.audio:

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from motivic import train
 from motivic.baselines import svm
 from motivic.core.errors import MotivicError
+from motivic.train.checkpoints import resolve_device
+from motivic.train.config import TrainConfig
 from motivic.train.runs import (
     MinFrames,
     RunData,
@@ -197,8 +198,8 @@ def convnet_svm_run(
     if source == "indomain":
         _, model, device, cfg = load_trained(checkpoint_path, data, store_path, training)
     else:
-        cfg = fit_min_frames(train.TrainConfig.from_dict(training or {}), MinFrames(1))
-        device = train.resolve_device(cfg.device)
+        cfg = fit_min_frames(TrainConfig.from_dict(training or {}), MinFrames(1))
+        device = resolve_device(cfg.device)
         if source == "transfer":
             model = svm.load_transfer_convnet(
                 checkpoint_path, feature_params=data.feature_params, source=str(store_path)

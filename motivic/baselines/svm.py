@@ -614,7 +614,11 @@ def load_transfer_convnet(checkpoint_path, *, feature_params, source: str = "sto
     """
     import os
 
-    from motivic import train
+    from motivic.train.checkpoints import (
+        check_feature_params,
+        load_checkpoint,
+        model_from_checkpoint,
+    )
     from motivic.train.models import build
     from motivic.train.models.convnet import ChoiConvNet
 
@@ -624,9 +628,9 @@ def load_transfer_convnet(checkpoint_path, *, feature_params, source: str = "sto
             "(baselines.convnet_svm_transfer.checkpoint: a compact_convnet trained on a source "
             "task or corpus)"
         )
-    ckpt = train.load_checkpoint(checkpoint_path)
-    train.check_feature_params(ckpt, dict(feature_params), source=source)
-    net = train.model_from_checkpoint(ckpt, build)
+    ckpt = load_checkpoint(checkpoint_path)
+    check_feature_params(ckpt, dict(feature_params), source=source)
+    net = model_from_checkpoint(ckpt, build)
     if not isinstance(net, ChoiConvNet):
         raise MotivicError(
             f"{os.fspath(checkpoint_path)}: model {ckpt.get('model')!r} is not a "

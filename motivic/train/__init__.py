@@ -34,55 +34,12 @@ deletes a job's declared outputs before rerunning it (``--forcerun``, a
 changed run-time setting, a retry after a timeout) but never the last
 checkpoint, so no rerun can lose the best weights or end without its output.
 
-Layout: :mod:`.config` (:class:`TrainConfig`, :class:`TrainHistory`),
+Layout: :mod:`.config` (``TrainConfig``, ``TrainHistory``, class weights),
 :mod:`.checkpoints` (devices, reading and checking checkpoints), :mod:`.loop`
-(:func:`fit`, resuming, :func:`predict`).
+(``fit``, resuming, ``predict``), :mod:`.datasets`, :mod:`.accel`,
+:mod:`.augment`, :mod:`.models` and :mod:`.runs`. The package itself exports
+nothing: importing a torch-free part of it (the augmentation policies, the
+model registry, both read while Snakemake parses the workflow) imports no torch,
+and every caller names the module it uses, which is also what lets
+:mod:`motivic.workflow.provenance` follow a script's imports to the code it runs.
 """
-
-import importlib
-
-# Public name -> the submodule that defines it. They load on first use, so that importing a
-# torch-free part of the package (motivic.train.augment, the registry of motivic.train.models)
-# does not import torch: the workflow's parse-time helpers (motivic.workflow.grid) read both.
-_DEFINED_IN = {
-    "SELECT_METRICS": "config",
-    "TrainConfig": "config",
-    "TrainHistory": "config",
-    "class_priors": "config",
-    "class_weights": "config",
-    "check_feature_params": "checkpoints",
-    "last_checkpoint_path": "checkpoints",
-    "load_checkpoint": "checkpoints",
-    "model_from_checkpoint": "checkpoints",
-    "resolve_device": "checkpoints",
-    "fit": "loop",
-    "predict": "loop",
-}
-
-__all__ = [
-    "SELECT_METRICS",
-    "TrainConfig",
-    "TrainHistory",
-    "check_feature_params",
-    "class_priors",
-    "class_weights",
-    "fit",
-    "last_checkpoint_path",
-    "load_checkpoint",
-    "model_from_checkpoint",
-    "predict",
-    "resolve_device",
-]
-
-
-def __getattr__(name: str):
-    """Load a public name from its submodule on first access (PEP 562)."""
-    if name not in _DEFINED_IN:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_DEFINED_IN[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_DEFINED_IN})

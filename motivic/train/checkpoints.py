@@ -65,7 +65,7 @@ def load_checkpoint(path: str | Path) -> dict:
     missing = [k for k in required if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
         raise MotivicError(
-            f"checkpoint {path} lacks keys {missing}; was it written by motivic.train.fit?"
+            f"checkpoint {path} lacks keys {missing}; was it written by motivic.train.loop.fit?"
         )
     return ckpt
 

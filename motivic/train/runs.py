@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from motivic import train
 from motivic.core.config import AugmentSettings
 from motivic.core.errors import MotivicError
 from motivic.core.metrics import classification_metrics, confusion, recording_vote
@@ -26,6 +25,14 @@ from motivic.features import MelStore, channel_stats, silence_value
 from motivic.splits import load_split
 from motivic.train import augment as _augment
 from motivic.train import datasets, models
+from motivic.train.checkpoints import (
+    check_feature_params,
+    load_checkpoint,
+    model_from_checkpoint,
+    resolve_device,
+)
+from motivic.train.config import TrainConfig, class_priors, class_weights
+from motivic.train.loop import fit, predict
 
 __all__ = [
     "MinFrames",
@@ -265,7 +272,7 @@ def train_run(
     model_options : dict
         Options for :func:`motivic.train.models.build`; ``n_mels`` defaults to the store's.
     training : dict
-        The ``training`` config section (see :class:`motivic.train.TrainConfig`).
+        The ``training`` config section (see :class:`motivic.train.config.TrainConfig`).
     augment : dict or None
         Masking settings (:func:`run_augment`); ``None`` or policy ``none`` disables masking.
     checkpoint_path : path
@@ -273,11 +280,11 @@ def train_run(
 
     Returns
     -------
-    history : motivic.train.TrainHistory
+    history : motivic.train.config.TrainHistory
     """
 
-    cfg = train.TrainConfig.from_dict(training)
-    device = train.resolve_device(cfg.device)
+    cfg = TrainConfig.from_dict(training)
+    device = resolve_device(cfg.device)
     data = load_run_data(store_path, split_path)
     kwargs = {"n_mels": int(data.feature_params["n_mels"]), **model_options}
     models.check_trainable(model_name, kwargs)
@@ -290,8 +297,8 @@ def train_run(
     )
     val_loader = _loader(data, data.rows["val"], cfg, device, shuffle=False, normalise=normalise)
     train_labels = train_loader.dataset.labels
-    weights = train.class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
-    priors = train.class_priors(train_labels, len(data.label_names))
+    weights = class_weights(train_labels, len(data.label_to_index), cfg.class_weighting)
+    priors = class_priors(train_labels, len(data.label_names))
     logger.info(
         "training class priors %s; class weighting %s%s",
         ", ".join(f"{name} {p:.3f}" for name, p in zip(data.label_names, priors)),
@@ -308,7 +315,7 @@ def train_run(
         sum(p.numel() for p in model.parameters()),
         device,
     )
-    return train.fit(
+    return fit(
         model,
         train_loader,
         val_loader,
@@ -351,17 +358,17 @@ def score_run(
 def load_trained(checkpoint_path, data: RunData, store_path, training: dict | None):
     """Checkpoint, rebuilt model (on the configured device), device and config, checked against ``data``."""
 
-    ckpt = train.load_checkpoint(checkpoint_path)
-    train.check_feature_params(ckpt, data.feature_params, source=str(store_path))
+    ckpt = load_checkpoint(checkpoint_path)
+    check_feature_params(ckpt, data.feature_params, source=str(store_path))
     label_names = list(ckpt["label_names"])
     if data.label_names != label_names:
         raise MotivicError(
             f"{checkpoint_path}: trained on labels {label_names}, store {store_path} has "
             f"{data.label_names}"
         )
-    cfg = train.TrainConfig.from_dict(training or {})
-    device = train.resolve_device(cfg.device)
-    model = train.model_from_checkpoint(ckpt, models.build).to(device)
+    cfg = TrainConfig.from_dict(training or {})
+    device = resolve_device(cfg.device)
+    model = model_from_checkpoint(ckpt, models.build).to(device)
     return ckpt, model, device, fit_min_frames(cfg, model)
 
 
@@ -397,7 +404,7 @@ def evaluate_run(
     loader = _loader(
         data, data.rows[split], cfg, device, shuffle=False, normalise=data.normaliser()
     )
-    probs, positions = train.predict(
+    probs, positions = predict(
         model, loader, device=device, amp=cfg.amp, channels_last=cfg.channels_last
     )
     metrics, predictions, matrix = score_run(data, split, positions, probs, data.label_names)

@@ -16,9 +16,12 @@ from torch import nn
 
 from motivic.core.errors import MotivicError
 from motivic.features import MelStore, MelStoreWriter, feature_params
-from motivic.train import TrainConfig, accel, fit, load_checkpoint, predict
+from motivic.train import accel
 from motivic.train.augment import SpecAugment
+from motivic.train.checkpoints import load_checkpoint
+from motivic.train.config import TrainConfig
 from motivic.train.datasets import MelDataset, label_index, make_loader
+from motivic.train.loop import fit, predict
 
 N_MELS, N_FRAMES, N_CLASSES = 8, 24, 3
 

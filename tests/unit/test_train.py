@@ -13,18 +13,17 @@ import yaml
 from torch import nn
 
 from motivic.core.errors import MotivicError
-from motivic.train import (
-    TrainConfig,
+from motivic.train.augment import SpecAugment
+from motivic.train.checkpoints import (
     check_feature_params,
-    fit,
     last_checkpoint_path,
     load_checkpoint,
     model_from_checkpoint,
-    predict,
     resolve_device,
 )
-from motivic.train.augment import SpecAugment
+from motivic.train.config import TrainConfig
 from motivic.train.datasets import MelDataset, label_index, make_loader
+from motivic.train.loop import fit, predict
 
 ROOT = Path(__file__).resolve().parents[2]
 N_MELS, N_FRAMES, N_CLASSES = 8, 16, 3
@@ -368,7 +367,7 @@ def test_predict_passes_the_valid_lengths_to_the_model():
 
 
 def test_class_weights_give_every_training_class_the_same_total_weight():
-    from motivic.train import class_priors, class_weights
+    from motivic.train.config import class_priors, class_weights
 
     labels = np.array([0] * 30 + [1] * 6 + [2] * 4)
     weights = class_weights(labels, 4, "balanced")  # class 3 is absent from training
@@ -417,7 +416,7 @@ def _noise_fit(tmp_path, cfg, class_weights, name, *, blank=False):
 
 
 def test_balanced_weights_stop_the_minority_class_being_outvoted(tmp_path):
-    from motivic.train import class_weights
+    from motivic.train.config import class_weights
 
     # blank inputs: the model can only learn a constant, the (weighted) training prior
     # one full batch per epoch, so every step sees the whole weighted training set

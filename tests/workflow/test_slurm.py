@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from motivic.train import last_checkpoint_path
+from motivic.train.checkpoints import last_checkpoint_path
 from motivic.workflow.grid import table1_runs
 
 from .conftest import ROOT, SNAKEMAKE, load_tiny, snakemake, write_config
