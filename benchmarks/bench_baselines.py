@@ -10,7 +10,7 @@ Protocol
   frames of N(-4, 2) noise, padded with the log floor) of 400, 1,500 and 3,000 segments, 4 classes
   with priors 0.4 / 0.3 / 0.2 / 0.1 and a weak class cue (+0.4 on 16 class-specific bands), in 60
   fake recordings; a 60 / 20 / 20 train / val / test split by recording. The features are
-  :func:`motivic.baselines.svm.features_from_store` (120 MFCC statistics), computed once per size.
+  :func:`motivic.baselines.mfcc.features_from_store` (120 MFCC statistics), computed once per size.
 - **Fits timed** (features precomputed, the same arrays for both codes):
   ``mfcc_svm`` = the grid search + calibrated refit on the true labels; ``shuffled_labels`` = the
   same on training and validation labels permuted (seed 13), the solvers' worst case;
@@ -150,12 +150,12 @@ def timed(fn):
 
 
 def bench_size(n: int, directory: Path, args) -> list[dict]:
-    from motivic.baselines import sanity, svm
+    from motivic.baselines import mfcc, sanity, svm
     from motivic.train import runs
 
     store, split = write_store(directory, n)
     data = runs.load_run_data(store, split)
-    X = {p: svm.features_from_store(data.store, data.rows[p]) for p in ("train", "val")}
+    X = {p: mfcc.features_from_store(data.store, data.rows[p]) for p in ("train", "val")}
     y = {p: data.labels(p) for p in ("train", "val")}
     rng = np.random.default_rng(13)
     shuffled = {p: rng.permutation(y[p]) for p in ("train", "val")}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from motivic.baselines import svm
+from motivic.baselines import convnet, mfcc, svm
 from motivic.core.errors import MotivicError
 from motivic.train.checkpoints import resolve_device
 from motivic.train.config import TrainConfig
@@ -100,7 +100,7 @@ def mfcc_svm_run(
     """MFCC statistics + SVM (Choi 2018, ch. 6) on one store and split, scored on the test rows.
 
     Each segment's 20 MFCCs, Δ and ΔΔ are summarised by their mean and
-    standard deviation over the valid frames (:func:`motivic.baselines.svm.features_from_store`);
+    standard deviation over the valid frames (:func:`motivic.baselines.mfcc.features_from_store`);
     the SVM's kernel, C and γ are chosen on the validation rows
     (:func:`motivic.baselines.svm.fit_svm`).
 
@@ -128,7 +128,7 @@ def mfcc_svm_run(
     data = load_run_data(store_path, split_path)
     features = {}
     for i, part in enumerate(("train", "val", "test")):
-        features[part] = svm.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
+        features[part] = mfcc.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
         if progress is not None:
             progress(i + 1, 3)
     return svm_run(
@@ -201,11 +201,11 @@ def convnet_svm_run(
         cfg = fit_min_frames(TrainConfig.from_dict(training or {}), MinFrames(1))
         device = resolve_device(cfg.device)
         if source == "transfer":
-            model = svm.load_transfer_convnet(
+            model = convnet.load_transfer_convnet(
                 checkpoint_path, feature_params=data.feature_params, source=str(store_path)
             )
         else:
-            model = svm.random_convnet(
+            model = convnet.random_convnet(
                 len(data.label_names),
                 n_mels=int(data.feature_params["n_mels"]),
                 seed=random_seed,
@@ -216,7 +216,7 @@ def convnet_svm_run(
         name = "convnet_svm" if source == "indomain" else f"convnet_svm_{source}"
     normalise = data.normaliser()
     features = {
-        part: svm.convnet_features(
+        part: convnet.convnet_features(
             model,
             data.store,
             data.rows[part],

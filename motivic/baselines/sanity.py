@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from motivic.baselines import svm
+from motivic.baselines import mfcc
 from motivic.baselines.runs import svm_run
 from motivic.baselines.svm import CLASS_WEIGHTINGS
 from motivic.core.errors import MotivicError
@@ -134,7 +134,7 @@ def shuffled_labels_run(
     data = load_run_data(store_path, split_path)
     rng = np.random.default_rng(shuffle_seed)
     features = {
-        part: svm.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
+        part: mfcc.features_from_store(data.store, data.rows[part], n_mfcc=n_mfcc)
         for part in ("train", "val", "test")
     }
     y_train = rng.permutation(data.labels("train"))

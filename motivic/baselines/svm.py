@@ -1,4 +1,4 @@
-"""SVM baselines: MFCC statistics + SVM, and convnet features + SVM.
+"""SVM baselines: the fits (bounded, class-weighted) on MFCC or convnet features.
 
 Choi (2018), PhD thesis "Deep neural networks for music tagging", ch. 6.
 
@@ -8,32 +8,9 @@ standardised inputs is tuned on the validation set. The second baseline
 replaces the MFCC statistics by the "convnet feature" of Choi, Fazekas,
 Sandler & Cho (2017), "Transfer learning for music classification and
 regression tasks": the average-pooled activation of every conv layer of a
-compact convnet, concatenated (:func:`convnet_features`).
-
-Where the convnet comes from
-----------------------------
-Choi et al.'s baselines are *transfer* features: the convnet is trained on a
-source task or corpus (the Million Song Dataset's tags) and frozen, and a
-second baseline uses a convnet with *random* weights. Three sources, three
-Table I rows:
-
-* ``convnet_svm_transfer``: a checkpoint trained elsewhere
-  (:func:`load_transfer_convnet`, any label set, same feature parameters);
-* ``convnet_svm_random``: the same architecture with seeded random weights
-  (:func:`random_convnet`);
-* ``convnet_svm`` (in-domain): a convnet trained on the target split itself,
-  which is not Choi's transfer learning; it keeps its old row name.
-
-Which input?
-------------
-:func:`mfcc_stats` starts from audio (librosa's MFCC: power mel spectrogram in
-dB, then an orthonormal DCT-II). The pipeline's stores hold log-mel
-spectrograms, so :func:`mfcc_stats_from_mel` applies the same DCT to them
-directly. When a store's log differs from librosa's decibels only by a factor
-and an offset (natural log: factor 10 / ln 10), the MFCCs differ by that
-factor and, in the 0th coefficient, by an offset; both vanish under the
-per-dimension standardisation of :func:`fit_svm`. (librosa also clips to
-80 dB below the peak, which a store may not: a small, non-linear difference.)
+compact convnet, concatenated (:func:`motivic.baselines.convnet.convnet_features`).
+The features live in :mod:`motivic.baselines.mfcc` and :mod:`motivic.baselines.convnet`;
+this module fits and scores the SVM.
 
 Bounded cost
 ------------
@@ -62,10 +39,8 @@ run from ``training.class_weighting`` and the split strategy.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 import numpy as np
-import scipy.fft
 
 from motivic.core.errors import MotivicError
 
@@ -74,15 +49,8 @@ __all__ = [
     "DEFAULT_GRID",
     "LINEAR_MAX_ITER",
     "SVC_MAX_ITER",
-    "convnet_features",
-    "features_from_store",
     "fit_svm",
-    "load_transfer_convnet",
-    "mfcc_stats",
-    "mfcc_stats_from_mel",
-    "random_convnet",
     "resolve_class_weighting",
-    "stats_from_mfcc",
     "svm_probabilities",
 ]
 
@@ -144,115 +112,6 @@ def resolve_class_weighting(training_cfg, split_strategy: str) -> str:
     if setting != "auto":
         return setting
     return "none" if within_recording else "balanced"
-
-
-def _deltas(mfcc: np.ndarray, order: int) -> np.ndarray:
-    """librosa's Savitzky–Golay derivative, window: the widest odd width <= 9 that fits."""
-    import librosa
-
-    n_frames = mfcc.shape[1]
-    width = min(9, n_frames if n_frames % 2 else n_frames - 1)
-    if width < 3:
-        return np.zeros_like(mfcc)
-    return librosa.feature.delta(mfcc, width=width, order=order, axis=1, mode="interp")
-
-
-def stats_from_mfcc(mfcc: np.ndarray) -> np.ndarray:
-    """Mean and std over time of MFCCs, Δ and ΔΔ.
-
-    Parameters
-    ----------
-    mfcc : np.ndarray [shape=(n_mfcc, n_frames)], n_frames >= 1
-
-    Returns
-    -------
-    features : np.ndarray [shape=(6 * n_mfcc,), dtype=float64]
-        ``[mean(mfcc), mean(Δ), mean(ΔΔ), std(mfcc), std(Δ), std(ΔΔ)]``.
-    """
-    mfcc = np.asarray(mfcc, dtype=np.float64)
-    if mfcc.ndim != 2 or mfcc.shape[1] < 1:
-        raise MotivicError(f"mfcc has shape {mfcc.shape}; expected [n_mfcc, n_frames >= 1]")
-    stacked = np.concatenate([mfcc, _deltas(mfcc, 1), _deltas(mfcc, 2)], axis=0)
-    return np.concatenate([stacked.mean(axis=1), stacked.std(axis=1)])
-
-
-def mfcc_stats(
-    y: np.ndarray,
-    *,
-    sr: int,
-    n_mfcc: int = 20,
-    n_mels: int = 128,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-) -> np.ndarray:
-    """MFCC statistics of a waveform.
-
-    Parameters
-    ----------
-    y : np.ndarray [shape=(n_samples,)]
-        Mono audio.
-    sr : int > 0
-        Sampling rate in Hz.
-    n_mfcc, n_mels, n_fft, hop_length : int
-        As in ``librosa.feature.mfcc``.
-
-    Returns
-    -------
-    features : np.ndarray [shape=(6 * n_mfcc,)]
-        See :func:`stats_from_mfcc` (120 numbers for ``n_mfcc=20``).
-    """
-    import librosa
-
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim != 1 or y.size == 0:
-        raise MotivicError(f"y has shape {y.shape}; expected a non-empty mono signal")
-    mfcc = librosa.feature.mfcc(
-        y=y, sr=sr, n_mfcc=n_mfcc, n_mels=n_mels, n_fft=min(n_fft, y.size), hop_length=hop_length
-    )
-    return stats_from_mfcc(mfcc)
-
-
-def mfcc_stats_from_mel(
-    logmel: np.ndarray, valid_frames: int | None = None, *, n_mfcc: int = 20
-) -> np.ndarray:
-    """MFCC statistics of a log-mel spectrogram (orthonormal DCT-II over bands, as librosa).
-
-    Parameters
-    ----------
-    logmel : np.ndarray [shape=(n_mels, n_frames)]
-        Log-mel spectrogram, as stored by :mod:`motivic.features`.
-    valid_frames : int or None
-        Frames before the zero padding; only these are used. ``None``: all.
-    n_mfcc : int in [1, n_mels]
-
-    Returns
-    -------
-    features : np.ndarray [shape=(6 * n_mfcc,)]
-    """
-    logmel = np.asarray(logmel, dtype=np.float64)
-    if logmel.ndim != 2:
-        raise MotivicError(f"logmel has shape {logmel.shape}; expected [n_mels, n_frames]")
-    if not 1 <= n_mfcc <= logmel.shape[0]:
-        raise MotivicError(f"n_mfcc={n_mfcc} must lie in [1, n_mels={logmel.shape[0]}]")
-    stop = logmel.shape[1] if valid_frames is None else int(valid_frames)
-    if not 1 <= stop <= logmel.shape[1]:
-        raise MotivicError(f"valid_frames={valid_frames} must lie in [1, {logmel.shape[1]}]")
-    mfcc = scipy.fft.dct(logmel[:, :stop], type=2, norm="ortho", axis=0)[:n_mfcc]
-    return stats_from_mfcc(mfcc)
-
-
-def features_from_store(store, indices: Sequence[int], *, n_mfcc: int = 20) -> np.ndarray:
-    """:func:`mfcc_stats_from_mel` of the listed segments of a MelStore-like object.
-
-    Returns
-    -------
-    X : np.ndarray [shape=(len(indices), 6 * n_mfcc)]
-    """
-    rows = []
-    for i in indices:
-        mel, valid = store.read(int(i))
-        rows.append(mfcc_stats_from_mel(mel, max(int(valid), 1), n_mfcc=n_mfcc))
-    return np.stack(rows) if rows else np.zeros((0, 6 * n_mfcc))
 
 
 def _svm_estimator(params: dict, seed: int):
@@ -483,157 +342,3 @@ def svm_probabilities(pipeline, X: np.ndarray, *, n_classes: int) -> np.ndarray:
     else:  # an uncalibrated SVM (see fit_svm)
         probs[np.arange(len(X)), pipeline.predict(X).astype(np.int64)] = 1.0
     return probs
-
-
-def convnet_features(
-    model,
-    store,
-    indices: Sequence[int],
-    *,
-    normalise=None,
-    min_frames: int = 32,
-    device="cpu",
-) -> np.ndarray:
-    """Concatenated average-pooled layer activations of a compact convnet, per segment.
-
-    Each segment is cut to its valid frames (padded back to ``min_frames``
-    with silence when shorter, as training batches are) and passed through
-    :func:`motivic.train.models.convnet.layer_features` in eval mode with its valid length,
-    so the averages describe the segment, never its padding.
-
-    Parameters
-    ----------
-    model : motivic.train.models.convnet.ChoiConvNet
-        A trained ``compact_convnet*`` model.
-    store : MelStore-like
-        ``read(i) -> (mel [n_mels, n_frames], valid_frames)``.
-    indices : sequence of int [shape=(n,)]
-        Store rows.
-    normalise : callable or None
-        ``(mel, valid_frames) -> mel`` applied first (the store's normaliser).
-    min_frames : int >= 1
-        Shortest input.
-    device : torch.device or str
-
-    Returns
-    -------
-    X : np.ndarray [shape=(n, n_layers * channels), dtype=float64]
-    """
-    import torch
-
-    from motivic.train.models.convnet import layer_features
-
-    model = model.to(device).eval()
-    rows = []
-    with torch.no_grad():
-        for i in indices:
-            mel, valid = store.read(int(i))
-            mel = np.asarray(mel, dtype=np.float32)
-            if normalise is not None:
-                mel = normalise(mel, int(valid))
-            frames = min(max(int(valid), int(min_frames)), mel.shape[1])
-            x = torch.from_numpy(np.ascontiguousarray(mel[:, :frames]))[None, None].to(device)
-            lengths = torch.tensor([min(int(valid), frames)], device=device)
-            feats = layer_features(model, x, lengths)
-            rows.append(torch.cat(feats, dim=1)[0].double().cpu().numpy())
-    if not rows:
-        return np.zeros((0, 0))
-    return np.stack(rows)
-
-
-def random_convnet(
-    n_classes: int, *, n_mels: int, seed: int, model: str = "compact_convnet", **options
-):
-    """A compact convnet with seeded random weights (Choi et al. 2017's random-feature baseline).
-
-    The weights come from the architecture's own initialisation drawn with
-    ``torch.manual_seed(seed)`` inside :func:`torch.random.fork_rng`, so the
-    global generator is left as it was and the same seed gives the same
-    features on every run.
-
-    Parameters
-    ----------
-    n_classes : int >= 1
-        Output size of the (unused) classifier.
-    n_mels : int >= 1
-        Mel bands of the store.
-    seed : int
-        Seed of the weights (from ``baselines.convnet_svm_random.seed``).
-    model : str
-        A ``compact_convnet*`` registry name.
-    **options
-        Further options of :func:`motivic.train.models.build`.
-
-    Returns
-    -------
-    model : motivic.train.models.convnet.ChoiConvNet
-        In eval mode.
-
-    Raises
-    ------
-    MotivicError
-        If ``model`` is not a compact convnet.
-    """
-    import torch
-
-    from motivic.train.models import build
-    from motivic.train.models.convnet import ChoiConvNet
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        net = build(model, n_classes, n_mels=n_mels, **options)
-    if not isinstance(net, ChoiConvNet):
-        raise MotivicError(f"random_convnet: model={model!r} is not a compact_convnet* model")
-    return net.eval()
-
-
-def load_transfer_convnet(checkpoint_path, *, feature_params, source: str = "store"):
-    """A compact convnet trained on another task or corpus, for transfer features.
-
-    Parameters
-    ----------
-    checkpoint_path : path
-        A project checkpoint (``motivic.train`` layout) of a ``compact_convnet*``
-        model, trained on any labels; only its layers are used.
-    feature_params : mapping
-        Feature parameters of the target store; the checkpoint's must be equal
-        (same log-mel front end), or the features would not mean the same thing.
-    source : str
-        Name of the store, for error messages.
-
-    Returns
-    -------
-    model : motivic.train.models.convnet.ChoiConvNet
-        In eval mode, on the CPU.
-
-    Raises
-    ------
-    MotivicError
-        Naming the file when it is missing, not a compact convnet, or was
-        trained on other features.
-    """
-    import os
-
-    from motivic.train.checkpoints import (
-        check_feature_params,
-        load_checkpoint,
-        model_from_checkpoint,
-    )
-    from motivic.train.models import build
-    from motivic.train.models.convnet import ChoiConvNet
-
-    if not os.path.isfile(checkpoint_path):
-        raise MotivicError(
-            f"convnet_svm_transfer checkpoint {os.fspath(checkpoint_path)!r} does not exist "
-            "(baselines.convnet_svm_transfer.checkpoint: a compact_convnet trained on a source "
-            "task or corpus)"
-        )
-    ckpt = load_checkpoint(checkpoint_path)
-    check_feature_params(ckpt, dict(feature_params), source=source)
-    net = model_from_checkpoint(ckpt, build)
-    if not isinstance(net, ChoiConvNet):
-        raise MotivicError(
-            f"{os.fspath(checkpoint_path)}: model {ckpt.get('model')!r} is not a "
-            "compact_convnet* model; transfer features need one"
-        )
-    return net.eval()

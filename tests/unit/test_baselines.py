@@ -6,15 +6,13 @@ import librosa
 import numpy as np
 import pytest
 
+from motivic.baselines.convnet import convnet_features
+from motivic.baselines.mfcc import mfcc_stats, mfcc_stats_from_mel, stats_from_mfcc
 from motivic.baselines.svm import (
     LINEAR_MAX_ITER,
     SVC_MAX_ITER,
-    convnet_features,
     fit_svm,
-    mfcc_stats,
-    mfcc_stats_from_mel,
     resolve_class_weighting,
-    stats_from_mfcc,
     svm_probabilities,
 )
 from motivic.core.errors import MotivicError
@@ -199,7 +197,7 @@ class _PaddedStore:
 
 
 def test_convnet_features_ignore_the_padding_and_random_weights_are_seeded():
-    from motivic.baselines.svm import convnet_features, random_convnet
+    from motivic.baselines.convnet import convnet_features, random_convnet
 
     model = random_convnet(3, n_mels=16, seed=7, channels=4)
     same = random_convnet(3, n_mels=16, seed=7, channels=4)
