@@ -27,16 +27,16 @@ def test_melodic_summary_on_real_recordings(tmp_path):
     snakemake(tmp_path, "--cores", "1", "results/eval/melodic_summary.tsv")
     table = pd.read_csv(tmp_path / "results/eval/melodic_summary.tsv", sep="\t")
     irish, marathi = "audio__irish_fields-of-athenry", "audio__marathi_maajhe-maahera-pandhari"
+    modes = ["paper", "authors", "notes"]  # melodic_summary.modes of the preset
     assert table[["recording", "mode"]].values.tolist() == [
-        [irish, "paper"],
-        [irish, "authors"],
-        [marathi, "paper"],
-        [marathi, "authors"],
-        ["ALL", "paper"],
-        ["ALL", "authors"],
+        [recording, mode] for recording in (irish, marathi, "ALL") for mode in modes
     ]
     assert table["voiced_share"].between(0.2, 1.0).all()
-    for paper, authors in ((table.iloc[i], table.iloc[i + 1]) for i in (0, 2, 4)):
-        assert paper["voiced_s"] == authors["voiced_s"]  # one pitch track, two readings
-        # no minimum step and midrange levels: the authors' reading makes more tokens
+    for i in (0, 3, 6):
+        paper, authors, notes = (table.iloc[i + k] for k in range(3))
+        # one pitch track, three readings
+        assert paper["voiced_s"] == authors["voiced_s"] == notes["voiced_s"]
+        # no minimum step and midrange levels: the authors' reading makes more tokens; notes of
+        # at least 0.1 s make fewer than the paper's steps
         assert authors["tokens_per_voiced_s"] > paper["tokens_per_voiced_s"] > 0
+        assert paper["tokens_per_voiced_s"] >= notes["tokens_per_voiced_s"]

@@ -38,7 +38,7 @@ def test_every_report_output_has_an_existing_caption():
     for caption in captions:
         assert (ROOT / caption).is_file(), caption
     snakefile = (ROOT / "Snakefile").read_text()
-    assert re.search(r"""^report:\s*["']report/workflow\.rst["']""", snakefile, flags=re.M)
+    assert re.search(r"""^report:\s*["']report/workflow\.rst["']""", snakefile, flags=re.MULTILINE)
 
 
 def test_report_html_has_workflow_description_and_table_captions(tiny_copy):

@@ -61,6 +61,7 @@ def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
         "baseline_svm",
         "sanity_run",
         "compare_datasets",
+        "build_browser",  # its per-motif test accuracy reads the networks' predictions
     }
     assert jobs["build_mel_store"] == 2  # the mel40 stores are untouched, and so are their models
     on_logmel = _network_runs(
@@ -79,6 +80,7 @@ def test_one_models_option_reruns_only_that_model(tiny_copy):
         "collect_results": 1,
         "collect_table2": 1,
         "compare_datasets": 1,
+        "build_browser": 1,  # its per-motif test accuracy reads crnn's predictions
     }
 
 
