@@ -77,8 +77,9 @@ def test_logo_tests_each_recording_once_and_saeta_sits_out(clip_run):
 
 
 def test_logo_by_singer_tests_each_singer_once_and_never_trains_on_them(clip_run):
-    segments = pd.read_csv(clip_run / "results/segments/motivic.tsv", sep="\t", dtype=str)
-    folds = pd.read_csv(clip_run / "results/splits/motivic/logo_by_singer.tsv", sep="\t", dtype=str)
+    workdir, _ = clip_run
+    segments = pd.read_csv(workdir / "results/segments/motivic.tsv", sep="\t", dtype=str)
+    folds = pd.read_csv(workdir / "results/splits/motivic/logo_by_singer.tsv", sep="\t", dtype=str)
     merged = segments.merge(folds, on="segment_id")
     fold_columns = [c for c in folds.columns if c.startswith("fold_")]
     taking_part = merged["label"] != "saeta"  # one singer's style: sits out
@@ -91,5 +92,5 @@ def test_logo_by_singer_tests_each_singer_once_and_never_trains_on_them(clip_run
         assert len(test) == 1 and not test & fitted
         tested += sorted(test)
     assert sorted(tested) == sorted(singers)
-    table = pd.read_csv(clip_run / "results/tables/table1.csv")
+    table = pd.read_csv(workdir / "results/tables/table1.csv")
     assert (table.loc[table["split"] == "logo_by_singer", "n_folds"] == len(singers)).all()
