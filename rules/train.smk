@@ -1,6 +1,8 @@
 # Stages 7-8: one network per (model, dataset, split strategy, fold, seed, augmentation policy),
-# evaluated on the test part of its fold. Which runs exist is decided by the tables that need them
-# (rules/report.smk); each fold and seed is its own job (parallel locally, one cluster job each).
+# trained and then scored on the test part of its fold in the same job (scoring is seconds; a job
+# of its own cost more in start-up than it did work). Which runs exist is decided by the tables
+# that need them (rules/report.smk); each fold and seed is its own job (parallel locally, one
+# cluster job each).
 
 
 # Names of this file only. A run's directory, log name and report labels; the conda env of
@@ -25,6 +27,15 @@ rule train_model:
             subcategory="{model}",
             labels=train_run_labels,
         ),
+        metrics=f"{train_run_dir}/metrics.json",
+        predictions=f"{train_run_dir}/predictions.tsv",
+        confusion=report(
+            f"{train_run_dir}/confusion.png",
+            caption="../report/confusion.rst",
+            category="Confusion matrices",
+            subcategory="{model}",
+            labels=train_run_labels,
+        ),
     log:
         f"results/logs/train_model/{train_run_name}.log",
     benchmark:
@@ -44,34 +55,3 @@ rule train_model:
         train_env
     script:
         "../workflow_scripts/train_model.py"
-
-
-rule evaluate_model:
-    input:
-        store=get_model_store,
-        split=FOLD_SPLIT,
-        checkpoint=f"{train_run_dir}/checkpoint.pt",
-    output:
-        metrics=f"{train_run_dir}/metrics.json",
-        predictions=f"{train_run_dir}/predictions.tsv",
-        confusion=report(
-            f"{train_run_dir}/confusion.png",
-            caption="../report/confusion.rst",
-            category="Confusion matrices",
-            subcategory="{model}",
-            labels=train_run_labels,
-        ),
-    log:
-        f"results/logs/evaluate_model/{train_run_name}.log",
-    params:
-        training=lambda wc: _grid.run_training(evaluation_params(), wc.seed),
-        code=code_digest("evaluate_model.py"),
-    threads: 1
-    resources:
-        **RUNTIME_TRAINING,
-        gpu=1,
-        mem_mb=attempt_scaled(4000),
-    conda:
-        "../envs/torch.yaml"
-    script:
-        "../workflow_scripts/evaluate_model.py"

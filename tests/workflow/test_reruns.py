@@ -55,7 +55,6 @@ def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
     assert set(jobs) == {
         "build_mel_store",
         "train_model",
-        "evaluate_model",
         "collect_results",
         "collect_table2",
         "baseline_svm",
@@ -67,7 +66,7 @@ def test_feature_parameter_reruns_stores_onward_only(tiny_copy):
     on_logmel = _network_runs(
         load_tiny(), lambda r, c: "features" not in (c["models"][r.model] or {})
     )
-    assert jobs["train_model"] == jobs["evaluate_model"] == len(on_logmel)
+    assert jobs["train_model"] == len(on_logmel)
 
 
 def test_one_models_option_reruns_only_that_model(tiny_copy):
@@ -76,7 +75,6 @@ def test_one_models_option_reruns_only_that_model(tiny_copy):
     assert n_runs > len(load_tiny()["datasets"])  # crnn is in Table II too
     assert jobs == {
         "train_model": n_runs,
-        "evaluate_model": n_runs,
         "collect_results": 1,
         "collect_table2": 1,
         "compare_datasets": 1,
@@ -87,7 +85,7 @@ def test_one_models_option_reruns_only_that_model(tiny_copy):
 def test_table2_grid_change_trains_only_the_new_runs(tiny_copy):
     jobs = _change(tiny_copy, "augment", "policies", ["none", "time", "frequency"])
     n_new = len(load_tiny()["augment"]["table2"]["models"])
-    assert jobs == {"train_model": n_new, "evaluate_model": n_new, "collect_table2": 1}
+    assert jobs == {"train_model": n_new, "collect_table2": 1}
 
 
 def test_baseline_option_reruns_only_that_baseline(tiny_copy):

@@ -40,8 +40,7 @@ PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
 LOCAL_PROFILE = ROOT / "profiles" / "local" / "config.yaml"
 CLUSTER_SCRIPT = Path(__file__).with_name("slurm_cluster.sh")
 PER_RECORDING = ("extract_pitch", "simplify_contour", "mine_motifs")
-GPU_RULES = ("train_model", "evaluate_model")  # gpu=1 in the rules (one at a time locally)
-CLUSTER_GPU_RULES = ("train_model",)  # evaluate_model runs on CPU nodes (profile: gpu 0)
+GPU_RULES = ("train_model",)  # gpu=1 in the rule (one at a time locally); it also scores its run
 AGGREGATIONS = (
     "collect_motifs",
     "collect_results",
@@ -111,7 +110,7 @@ def test_slurm_profile_requests_gpus_partitions_and_rule_resources(tmp_path):
         assert resources["slurm_partition"] == str(wanted["slurm_partition"]), rule
         assert int(resources["mem_mb"]) == wanted["mem_mb"], rule
         assert int(resources["runtime"]) == wanted["runtime"], rule
-        if rule in CLUSTER_GPU_RULES:
+        if rule in GPU_RULES:
             assert int(resources["gpu"]) == 1, rule  # the plugin turns gpu=1 into --gpus=1
             assert resources["slurm_partition"] != default_partition
         else:
@@ -148,7 +147,7 @@ def test_rules_scale_memory_and_time_with_the_attempt(tmp_path):
         asked[attempt] = {
             rule: _resources(b) for rule, b in _dry_run_blocks(proc.stdout + proc.stderr)
         }
-    for rule in ("validate_corpus", "train_model", "evaluate_model", "build_mel_store"):
+    for rule in ("validate_corpus", "train_model", "build_mel_store"):
         first, second = asked[1][rule], asked[2][rule]
         assert int(second["mem_mb"]) == 2 * int(first["mem_mb"]), rule
     assert int(asked[2]["train_model"]["runtime"]) == 2 * int(asked[1]["train_model"]["runtime"])
@@ -164,9 +163,6 @@ def test_slurm_profile_batches_per_recording_rules_as_arrays():
     assert not arrays & set(AGGREGATIONS)
     set_resources = profile["set-resources"]
     assert not set(AGGREGATIONS) & set(set_resources)  # local rules: never submitted
-    evaluate = set_resources["evaluate_model"]  # seconds of inference hold no GPU slot
-    assert evaluate["gpu"] == 0 and evaluate["torch_device"] == "cpu"
-    assert evaluate["slurm_partition"] == profile["default-resources"]["slurm_partition"]
 
 
 def test_local_profile_runs_gpu_jobs_one_at_a_time(tmp_path):
@@ -333,8 +329,8 @@ def test_tail_of_the_tiny_run_runs_through_sbatch(slurm_cluster, tiny_run, tmp_p
     # the last stages: one network retrained from scratch, evaluated, and Table I rebuilt
     model = next(iter(config["models"]))
     run = next(run for run in table1_runs(config) if run.model == model)
-    # Snakemake regenerates a missing file only for an output that needs it: delete the
-    # evaluation's metrics too, not just the checkpoint it reads
+    # Snakemake regenerates a missing file only for an output that needs it: delete the run's
+    # metrics (train_model scores its run) and its checkpoint
     checkpoint = workdir / run.path / "checkpoint.pt"
     metrics = f"{run.path}/metrics.json"
     for path in (checkpoint, last_checkpoint_path(checkpoint), workdir / metrics):
@@ -409,14 +405,12 @@ def test_tail_of_the_tiny_run_runs_through_sbatch(slurm_cluster, tiny_run, tmp_p
 
     # the profile's per-rule resources reached sbatch (runtime -> --time, threads -> CPUs)
     train = [jobid for jobid, kind in kinds.items() if kind == "rule_train_model"]
-    evaluate = [jobid for jobid, kind in kinds.items() if kind == "rule_evaluate_model"]
-    assert len(train) == 1 and len(evaluate) == 1
+    assert len(train) == 1
     record = records[train[0]]
     wanted = {k: _at_attempt(v, 1) for k, v in profile["set-resources"]["train_model"].items()}
     assert int(record["TimeLimit"]) == wanted["runtime"]
     assert int(record["ProcCnt"]) == min(profile["set-threads"]["train_model"], cores)
     assert f"mem={wanted['mem_mb']}M" in record["Tres"]
-    # the GPU request reached SLURM (--gpus=1 on the node's gres/gpu); evaluation asked none
+    # the GPU request reached SLURM (--gpus=1 on the node's gres/gpu)
     assert "gres:gpu:1" in _scontrol_job(train[0], env)["TresPerJob"]
-    assert "gpu" not in _scontrol_job(evaluate[0], env).get("TresPerJob", "")
     assert elapsed_s < 2 * RUN_TIMEOUT_S

@@ -94,7 +94,6 @@ def test_masking_keys_retrain_only_the_masked_runs(tiny_copy, path, value):
     assert n_time >= 1
     assert _edit_config(tiny_copy, *path, value) == {
         "train_model": n_time,
-        "evaluate_model": n_time,
         "collect_table2": 1,
     }
 
@@ -103,7 +102,6 @@ def test_epochs_retrains_every_network_and_nothing_upstream(tiny_copy):
     n = _networks()
     assert _edit_config(tiny_copy, "training", "epochs", 2) == {
         "train_model": n,
-        "evaluate_model": n,
         "baseline_svm": len(  # convnet_svm: its features come from a retrained convnet
             [r for r in table1_runs(validate_config(copy.deepcopy(TINY))) if r.model == "convnet_svm"]
         ),
@@ -114,11 +112,12 @@ def test_epochs_retrains_every_network_and_nothing_upstream(tiny_copy):
     }
 
 
-def test_evaluation_reads_only_its_training_keys(tiny_copy):
-    # The learning rate shapes the checkpoint (train_model's input), not the evaluation itself:
-    # evaluation reruns because its input changes, not because of its own params.
+def test_learning_rate_retrains_and_rescores_every_network(tiny_copy):
+    # train_model scores the checkpoint it trains: a training key reruns each network's one job,
+    # and nothing upstream of the stores
     jobs = _edit_config(tiny_copy, "training", "learning_rate", 0.002)
-    assert jobs["train_model"] == jobs["evaluate_model"] == _networks()
+    assert jobs["train_model"] == _networks()
+    assert not {"build_mel_store", "select_segments", "split_fold"} & set(jobs)
 
 
 # ------------------------------------------------------------------------- code edits
@@ -142,7 +141,7 @@ CODE_EDITS = [
     pytest.param(
         "motivic.train",
         CODE,
-        {"train_model": _networks(), "evaluate_model": _networks(), "collect_results": 1},
+        {"train_model": _networks(), "collect_results": 1},
         UPSTREAM_OF_CONTOUR | {"simplify_contour", "mine_motifs", "build_mel_store"},
         id="train",
     ),
