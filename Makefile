@@ -32,9 +32,13 @@ run: $(STAMP)
 
 # Unit tests first, stopping at the first failure; then the workflow tests (Snakemake runs of the
 # tiny configuration) and the motif browser in headless Chromium. Each lists its 25 slowest items.
+# TEST_WORKERS pytest-xdist workers (2: the CI machine's cores); the workflow files go whole to a
+# worker (--dist loadfile), which keeps each file's module fixtures to one worker, and both workers
+# share the one tiny run (tests/workflow/conftest.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest tests/unit -x --durations=25
-	$(BIN)/python -m pytest tests/workflow tests/browser --durations=25
+	$(BIN)/python -m pytest tests/unit -x -n $(TEST_WORKERS) --durations=25
+	$(BIN)/python -m pytest tests/workflow tests/browser -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 clean-results:
 	rm -rf results/*/ .snakemake

@@ -74,12 +74,49 @@ def change_config(workdir: Path, *path_and_value) -> dict[str, int]:
     return planned_jobs(workdir)
 
 
+#: Fixtures that need the completed tiny run (and so wait for it).
+TINY_FIXTURES = {"tiny_run", "tiny_copy", "every_split"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the files so that two xdist workers (``make test``: ``-n 2 --dist loadfile``) keep
+    both cores busy: the first file that needs the tiny run comes first, so one worker starts
+    building it, then every file that does not need it (the other worker's work meanwhile),
+    then the remaining files that need it. Within a file the order is kept."""
+
+    def needs_tiny(item) -> bool:
+        return bool(TINY_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    tiny = [f for f, its in files.items() if any(needs_tiny(i) for i in its)]
+    free = [f for f in files if f not in tiny]
+    order = tiny[:1] + free + tiny[1:]
+    items[:] = [item for f in order for item in files[f]]
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
-    """The tiny workflow run once to completion; tests reading it must not modify it."""
-    workdir = tmp_path_factory.mktemp("tiny_run")
-    write_config(workdir, load_tiny())
-    snakemake(workdir, "--cores", "2")
+    """The tiny workflow run once to completion; tests reading it must not modify it.
+
+    Under pytest-xdist the workers share one run: the first to need it builds it under a file
+    lock in the session's common temporary folder, the others wait for it and reuse it.
+    """
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # every worker's basetemp sits in the session's one folder
+    workdir = root / "tiny_run"
+    complete = root / "tiny_run.complete"
+    with FileLock(str(root / "tiny_run.lock")):
+        if not complete.is_file():
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir()
+            write_config(workdir, load_tiny())
+            snakemake(workdir, "--cores", "2")
+            complete.touch()
     return workdir
 
 
