@@ -16,7 +16,7 @@ if CORPUS.synth:
         params:
             cfg=cfg_slice("synth"),
             code=code_digest("synth_corpus.py"),
-        threads: 1
+        threads: 2  # recordings render in parallel; the files are the same for any count
         conda:
             "../envs/audio.yaml"
         script:

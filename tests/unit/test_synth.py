@@ -306,6 +306,32 @@ def test_make_corpus_recordings_depend_only_on_seed_and_index(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_make_corpus_writes_the_same_files_with_parallel_workers(tmp_path):
+    kwargs = {
+        "seed": 5,
+        "n_classes": 2,
+        "recordings_per_class": 2,
+        "singers_per_class": 1,
+        "motifs_per_class": 1,
+        "min_duration_s": 2.0,
+        "max_duration_s": 3.0,
+        "sr": 8000,
+    }
+    calls = []
+    serial = make_corpus(tmp_path / "serial", **kwargs)
+    parallel = make_corpus(
+        tmp_path / "parallel", workers=2, progress=lambda d, t: calls.append((d, t)), **kwargs
+    )
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    files = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*.*"))
+    assert len(files) == 4 * 3 + 1  # audio, f0 and motifs per recording, and metadata.csv
+    for rel in files:
+        assert (tmp_path / "serial" / rel).read_bytes() == (tmp_path / "parallel" / rel).read_bytes()
+    with pytest.raises(MotivicError, match="workers"):
+        make_corpus(tmp_path / "none", workers=0, **kwargs)
+
+
 @pytest.mark.parametrize(
     "text, match",
     [

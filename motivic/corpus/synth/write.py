@@ -7,6 +7,8 @@ corpus (audio, MIREX f0, planted motifs, ``metadata.csv``).
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -206,6 +208,7 @@ def make_corpus(
     singers_sing_every_style: bool = True,
     hard=None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Write the synthetic demo corpus and its ground truth under ``out_dir``.
 
@@ -244,15 +247,16 @@ def make_corpus(
         None = all off.
     progress : callable (done, total) or None
         Called after each recording.
+    workers : int >= 1
+        Processes rendering recordings at once; the files are the same for any number.
 
     Returns
     -------
     metadata : pandas.DataFrame
         The rows of ``metadata.csv``.
     """
-    import soundfile as sf
-
     _check_int("singers_per_class", singers_per_class, 1)
+    _check_int("workers", workers, 1)
     if motifs_per_recording is not None:
         _check_int("motifs_per_recording", motifs_per_recording, 1)
         motifs_per_recording = min(motifs_per_recording, motifs_per_class)
@@ -267,42 +271,86 @@ def make_corpus(
         seed=seed, n_classes=n_classes, motifs_per_class=motifs_per_class, hard=hard
     )
     out = Path(out_dir)
-    rows = []
-    for done, rid in enumerate(ids, start=1):
-        c, i = (int(x) for x in rid.removeprefix("style").split("_r"))
-        label = f"style{c}"
-        first = 0 if singers_sing_every_style else (c - 1) * singers_per_class
-        singer = f"singer{first + (i - 1) % singers_per_class + 1:02d}"
-        rec_seed = int(np.random.SeedSequence([seed, c, i]).generate_state(1)[0])
-        choice_rng = np.random.default_rng(rec_seed)
-        duration_s = choice_rng.uniform(min_duration_s, max_duration_s)
-        motifs = vocabulary[label]
-        if motifs_per_recording is not None:
-            keep = np.sort(choice_rng.choice(len(motifs), motifs_per_recording, replace=False))
-            motifs = tuple(motifs[k] for k in keep)
-        rec = synth_recording(
-            seed=rec_seed,
-            label=label,
-            singer=singer,
-            motifs=motifs,
-            duration_s=float(duration_s),
-            sr=sr,
-            voice=make_voice(singer, seed=seed),
-            hard=hard,
-        )
-        with atomic_path(out / "audio" / f"{rid}.wav") as tmp:
-            sf.write(tmp, rec.audio, sr, subtype="PCM_16")
-        with atomic_path(out / "f0" / f"{rid}.csv") as tmp:
-            _write_mirex(tmp, rec.f0_times_s, rec.f0_hz)
-        write_planted(rec.occurrences, out / "motifs" / f"{rid}.tsv")
-        rows.append({"path": f"audio/{rid}.wav", "label": label, "group": singer, "recording": rid})
-        if progress is not None:
-            progress(done, len(ids))
+    recording = functools.partial(
+        _write_recording,
+        out,
+        seed=seed,
+        vocabulary=vocabulary,
+        singers_per_class=singers_per_class,
+        singers_sing_every_style=singers_sing_every_style,
+        motifs_per_recording=motifs_per_recording,
+        min_duration_s=min_duration_s,
+        max_duration_s=max_duration_s,
+        sr=sr,
+        hard=hard,
+    )
+    if workers > 1:
+        # each recording derives only from (seed, class, index): the files do not depend on
+        # how many processes write them
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            rows = []
+            for done, row in enumerate(pool.map(recording, ids), start=1):
+                rows.append(row)
+                if progress is not None:
+                    progress(done, len(ids))
+    else:
+        rows = []
+        for done, rid in enumerate(ids, start=1):
+            rows.append(recording(rid))
+            if progress is not None:
+                progress(done, len(ids))
     metadata = pd.DataFrame(rows, columns=["path", "label", "group", "recording"])
     with atomic_path(out / "metadata.csv") as tmp:
         metadata.to_csv(tmp, index=False)
     logger.info("wrote %d synthetic recordings (%d classes) to %s", len(ids), n_classes, out)
     return metadata
+
+
+def _write_recording(
+    out: Path,
+    rid: str,
+    *,
+    seed: int,
+    vocabulary,
+    singers_per_class: int,
+    singers_sing_every_style: bool,
+    motifs_per_recording: int | None,
+    min_duration_s: float,
+    max_duration_s: float,
+    sr: int,
+    hard,
+) -> dict:
+    """Render recording ``rid`` of :func:`make_corpus` and write its audio, f0 and planted
+    motifs; returns its ``metadata.csv`` row."""
+    import soundfile as sf
+
+    c, i = (int(x) for x in rid.removeprefix("style").split("_r"))
+    label = f"style{c}"
+    first = 0 if singers_sing_every_style else (c - 1) * singers_per_class
+    singer = f"singer{first + (i - 1) % singers_per_class + 1:02d}"
+    rec_seed = int(np.random.SeedSequence([seed, c, i]).generate_state(1)[0])
+    choice_rng = np.random.default_rng(rec_seed)
+    duration_s = choice_rng.uniform(min_duration_s, max_duration_s)
+    motifs = vocabulary[label]
+    if motifs_per_recording is not None:
+        keep = np.sort(choice_rng.choice(len(motifs), motifs_per_recording, replace=False))
+        motifs = tuple(motifs[k] for k in keep)
+    rec = synth_recording(
+        seed=rec_seed,
+        label=label,
+        singer=singer,
+        motifs=motifs,
+        duration_s=float(duration_s),
+        sr=sr,
+        voice=make_voice(singer, seed=seed),
+        hard=hard,
+    )
+    with atomic_path(out / "audio" / f"{rid}.wav") as tmp:
+        sf.write(tmp, rec.audio, sr, subtype="PCM_16")
+    with atomic_path(out / "f0" / f"{rid}.csv") as tmp:
+        _write_mirex(tmp, rec.f0_times_s, rec.f0_hz)
+    write_planted(rec.occurrences, out / "motifs" / f"{rid}.tsv")
+    return {"path": f"audio/{rid}.wav", "label": label, "group": singer, "recording": rid}
 
 
 def write_planted(occurrences: Sequence[PlantedMotif], path: str | os.PathLike) -> None:
