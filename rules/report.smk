@@ -33,6 +33,7 @@ rule collect_results:
         classes="results/tables/table1_classes.csv",
         confusion="results/tables/table1_confusion.csv",
         per_recording="results/tables/per_recording.tsv",
+        runs="results/tables/table1_runs.csv",
     log:
         "results/logs/collect_results/collect_results.log",
     params:
@@ -58,6 +59,7 @@ rule collect_table2:
         classes="results/tables/table2_classes.csv",
         confusion="results/tables/table2_confusion.csv",
         per_recording="results/tables/table2_per_recording.tsv",
+        runs="results/tables/table2_runs.csv",
     log:
         "results/logs/collect_table2/collect_table2.log",
     params:

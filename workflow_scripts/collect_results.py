@@ -45,4 +45,6 @@ markdown.write_pooled_tables(
     confidence=cfg.confidence,
     bootstrap_group=group_column,
 )
+runs_table = markdown.order_rows(tables.run_table(runs, keys), sort, order)
+runs_table.to_csv(out.runs, index=False, float_format="%.4f")
 log.info("%s:\n%s", snakemake.params.table, table.to_string())

@@ -95,6 +95,44 @@ class RunResult:
     predictions: pd.DataFrame
 
 
+#: Fields of the runs table (:func:`run_table`): each run's sizes, its checkpoint choice and its
+#: balanced accuracy on training, validation and test; NaN where a row does not have one (the
+#: baselines choose no epoch).
+RUN_FIELDS = (
+    "fold",
+    "seed",
+    "n_train",
+    "n_val",
+    "n",
+    "n_recordings",
+    "best_epoch",
+    "train_balanced_accuracy",
+    "val_balanced_accuracy",
+    "balanced_accuracy",
+    "accuracy",
+    "majority_rate",
+)
+
+
+def run_table(runs: Sequence[RunResult], keys: Sequence[str]) -> pd.DataFrame:
+    """One row per run: its cell ``keys``, :data:`RUN_FIELDS` and its training class priors.
+
+    The pooled tables hide how each fold went; this one shows, per fold and seed, what a run
+    trained on (``train_class_priors``, ``label share; ...``), which epoch it kept and how it
+    scored on its training, validation and test parts.
+    """
+    rows = []
+    for run in runs:
+        metrics = run.metrics
+        row = {key: metrics.get(key) for key in keys}
+        row.update({field: metrics.get(field, np.nan) for field in RUN_FIELDS})
+        priors = metrics.get("train_class_priors") or {}
+        row["train_class_priors"] = "; ".join(f"{k} {float(v):.3f}" for k, v in priors.items())
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=[*keys, *RUN_FIELDS, "train_class_priors"])
+    return table.sort_values([*keys, "fold", "seed"], kind="stable").reset_index(drop=True)
+
+
 def _label_names(runs: Sequence[RunResult]) -> list[str]:
     names: list[str] = []
     for run in runs:

@@ -250,3 +250,31 @@ def test_split_headings_label_random_rows_within_recording_and_spell_out_names()
     assert "`motif_logo_by_singer`" in heading and "grouped by `singer`" in heading
     assert "tested motif kept out of training" in heading
     assert "within-recording" not in markdown.split_heading("group_kfold")
+
+
+def test_run_table_has_one_row_per_run_with_priors_epochs_and_balanced_accuracies():
+    runs = []
+    for fold in (1, 0):
+        pred = _predictions(["r1", "r2"], ["a", "b"], ["a", "a"], prefix=f"f{fold}_")
+        run = _run("net", "motivic", "logo", fold, 0, pred)
+        run.metrics.update(
+            best_epoch=3 + fold,
+            train_balanced_accuracy=0.9,
+            val_balanced_accuracy=0.6 + fold / 10,
+            balanced_accuracy=0.5,
+            n_train=40,
+            train_class_priors={"a": 0.25, "b": 0.75},
+        )
+        runs.append(run)
+    runs.append(_run("svm", "motivic", "logo", 0, 0, _predictions(["r1"], ["a"], ["a"])))
+    table = tables.run_table(runs, ["model", "dataset", "split"])
+    assert len(table) == 3
+    assert list(table.columns[:3]) == ["model", "dataset", "split"]
+    assert set(tables.RUN_FIELDS) <= set(table.columns)
+    nets = table[table.model == "net"]
+    assert nets.fold.tolist() == [0, 1]  # sorted by fold within a cell
+    assert nets.best_epoch.tolist() == [3, 4]
+    assert nets.val_balanced_accuracy.tolist() == pytest.approx([0.6, 0.7])
+    assert (nets.train_class_priors == "a 0.250; b 0.750").all()
+    svm = table[table.model == "svm"].iloc[0]
+    assert np.isnan(svm.best_epoch) and svm.train_class_priors == ""

@@ -99,7 +99,18 @@ def test_tiny_run_trains_and_reports_every_model(tiny_run):
     assert {"model", "dataset", "split", "label", "recall"} <= set(classes.columns)
     per_row = confusions.groupby(["model", "dataset", "split"])["count"].sum()
     assert (per_row.to_numpy() > 0).all() and len(per_row) == len(table)
+    # one row per run (fold x seed) of every Table I row, with its checkpoint choice and priors
+    runs = pd.read_csv(results / "tables/table1_runs.csv", keep_default_na=False, na_values=[""])
+    assert len(runs) == table["n_runs"].sum()
+    assert runs.groupby(["model", "dataset", "split"]).size().to_dict() == (
+        table.set_index(["model", "dataset", "split"])["n_runs"].to_dict()
+    )
+    networks = runs[runs["model"].isin(list(config["models"]))]
+    assert (networks["best_epoch"] >= 1).all()
+    assert networks["val_balanced_accuracy"].between(0, 1).all()
+    assert networks["train_class_priors"].str.contains("style1").all()
     table2 = pd.read_csv(results / "tables/table2.csv")
+    assert len(pd.read_csv(results / "tables/table2_runs.csv")) == table2["n_runs"].sum()
     assert set(table2["augment"]) == set(config["augment"]["policies"])
     assert set(table2["model"]) == set(config["augment"]["table2"]["models"])
     assert columns <= set(table2.columns)  # Table II has every Table I column
