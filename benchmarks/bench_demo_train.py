@@ -67,7 +67,10 @@ except ImportError:  # the flat layout of the baseline commit
 torch.set_num_threads(1)
 spec = json.loads(sys.argv[1])
 config = yaml.safe_load(open(spec["config"]))
-training = grid.run_training(config["training"], spec["seed"])
+try:  # class_weighting: auto resolves per split strategy (issue 19)
+    training = grid.run_training(config["training"], spec["seed"], spec["split"])
+except TypeError:  # the baseline commit's signature
+    training = grid.run_training(config["training"], spec["seed"])
 if spec["epochs"]:
     training.update(epochs=spec["epochs"], patience=spec["epochs"] + 1)
 options = {k: v for k, v in (config["models"][spec["model"]] or {}).items() if k != "features"}
