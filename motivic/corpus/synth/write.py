@@ -8,6 +8,7 @@ corpus (audio, MIREX f0, planted motifs, ``metadata.csv``).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import os
@@ -284,19 +285,17 @@ def make_corpus(
         sr=sr,
         hard=hard,
     )
-    if workers > 1:
-        # each recording derives only from (seed, class, index): the files do not depend on
-        # how many processes write them
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            rows = []
-            for done, row in enumerate(pool.map(recording, ids), start=1):
-                rows.append(row)
-                if progress is not None:
-                    progress(done, len(ids))
-    else:
-        rows = []
-        for done, rid in enumerate(ids, start=1):
-            rows.append(recording(rid))
+    # each recording derives only from (seed, class, index): the files do not depend on how
+    # many processes write them
+    parallel = workers > 1
+    rows = []
+    with (
+        concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+        if parallel
+        else contextlib.nullcontext()
+    ) as pool:
+        for done, row in enumerate((pool.map if parallel else map)(recording, ids), start=1):
+            rows.append(row)
             if progress is not None:
                 progress(done, len(ids))
     metadata = pd.DataFrame(rows, columns=["path", "label", "group", "recording"])
